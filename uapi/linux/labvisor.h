@@ -1,0 +1,288 @@
+/* SPDX-License-Identifier: GPL-2.0 WITH Linux-syscall-note */
+/*
+ * labvisor user-space interface: the one header lvctl (and any other
+ * controller) includes.  Three kinds of file descriptor:
+ *
+ *   /dev/labvisor   system fd: version, capabilities, LV_CREATE_VM
+ *   VM fd           LV_SET_MEMORY_REGION, LV_CREATE_VCPU
+ *   vCPU fd         LV_RUN, registers, statistics; mmap() of struct lv_run
+ *
+ * Every structure has explicit padding; every reserved field must be zero.
+ */
+#ifndef _UAPI_LINUX_LABVISOR_H
+#define _UAPI_LINUX_LABVISOR_H
+
+#include <linux/types.h>
+#include <linux/ioctl.h>
+
+#define LV_API_VERSION		1
+
+#define LV_IOC_MAGIC		0xB7
+
+/* ---- capabilities ---------------------------------------------------- */
+
+#define LV_CAP_EPT		(1ULL << 0)	/* EPT usable: LV_VM_EPT works */
+#define LV_CAP_VPID		(1ULL << 1)	/* vCPUs get a VPID */
+#define LV_CAP_UNRESTRICTED	(1ULL << 2)	/* real mode runs natively */
+#define LV_CAP_EPT_2M		(1ULL << 3)	/* 2 MiB EPT mappings used */
+#define LV_CAP_SHADOW		(1ULL << 4)	/* LV_VM_SHADOW works */
+
+/**
+ * struct lv_caps - what this module and this CPU can do (LV_GET_CAPS)
+ * @api_version: LV_API_VERSION of the module
+ * @flags: LV_CAP_* bits
+ * @max_vcpus: vCPUs per VM
+ * @max_slots: memory slots per VM
+ * @run_mmap_size: bytes to mmap() from a vCPU fd (struct lv_run + data)
+ * @vmx_basic: raw IA32_VMX_BASIC, for the curious
+ * @ept_vpid_cap: raw IA32_VMX_EPT_VPID_CAP (0 without EPT)
+ * @reserved: zero
+ */
+struct lv_caps {
+	__u32 api_version;
+	__u32 max_vcpus;
+	__u64 flags;
+	__u32 max_slots;
+	__u32 run_mmap_size;
+	__u64 vmx_basic;
+	__u64 ept_vpid_cap;
+	__u64 reserved[4];
+};
+
+/* ---- VM ---------------------------------------------------------------- */
+
+/* LV_CREATE_VM argument: how guest physical memory is virtualised */
+#define LV_VM_EPT		0	/* extended page tables (default) */
+#define LV_VM_SHADOW		1	/* shadow page tables */
+
+#define LV_MEM_READONLY		(1U << 0)	/* guest writes become MMIO exits */
+
+/**
+ * struct lv_memory_region - map user memory into guest physical space
+ * @slot: slot number, 0 .. max_slots - 1
+ * @flags: LV_MEM_* bits
+ * @gpa: guest physical address, 4 KiB aligned
+ * @size: bytes, 4 KiB multiple; 0 deletes the slot
+ * @uaddr: page-aligned user address of the backing memory; pinned while
+ *	mapped
+ *
+ * A slot must not overlap another slot.  Replacing a slot's mapping
+ * requires deleting it first.
+ */
+struct lv_memory_region {
+	__u32 slot;
+	__u32 flags;
+	__u64 gpa;
+	__u64 size;
+	__u64 uaddr;
+};
+
+/* ---- vCPU registers ---------------------------------------------------- */
+
+/**
+ * struct lv_regs - general-purpose registers, RIP and RFLAGS
+ */
+struct lv_regs {
+	__u64 rax, rbx, rcx, rdx, rsi, rdi, rsp, rbp;
+	__u64 r8, r9, r10, r11, r12, r13, r14, r15;
+	__u64 rip, rflags;
+};
+
+/**
+ * struct lv_segment - one segment register, in descriptor form
+ * @base: segment base
+ * @limit: byte-granular limit (already scaled when @g is set)
+ * @selector: selector
+ * @type: descriptor type field (4 bits)
+ * @present: P bit
+ * @dpl: descriptor privilege level
+ * @db: D/B bit
+ * @s: S bit (1: code/data, 0: system)
+ * @l: L bit (64-bit code)
+ * @g: granularity bit
+ * @avl: AVL bit
+ * @unusable: the register holds no usable segment
+ * @padding: zero
+ */
+struct lv_segment {
+	__u64 base;
+	__u32 limit;
+	__u16 selector;
+	__u8 type;
+	__u8 present, dpl, db, s, l, g, avl;
+	__u8 unusable;
+	__u8 padding;
+};
+
+/**
+ * struct lv_dtable - GDTR or IDTR
+ * @base: table base
+ * @limit: table limit
+ * @padding: zero
+ */
+struct lv_dtable {
+	__u64 base;
+	__u16 limit;
+	__u16 padding[3];
+};
+
+/**
+ * struct lv_sregs - segment, control and descriptor-table registers
+ * @cs: code segment; likewise @ds, @es, @fs, @gs, @ss, @tr, @ldt
+ * @gdt: GDTR
+ * @idt: IDTR
+ * @cr0: guest-visible CR0
+ * @cr2: CR2
+ * @cr3: CR3
+ * @cr4: guest-visible CR4 (VMXE is never visible)
+ * @efer: IA32_EFER; LMA must agree with LME and CR0.PG
+ * @apic_base: IA32_APIC_BASE as the guest reads it
+ * @reserved: zero
+ */
+struct lv_sregs {
+	struct lv_segment cs, ds, es, fs, gs, ss;
+	struct lv_segment tr, ldt;
+	struct lv_dtable gdt, idt;
+	__u64 cr0, cr2, cr3, cr4;
+	__u64 efer;
+	__u64 apic_base;
+	__u64 reserved[4];
+};
+
+/* ---- the run structure ------------------------------------------------- */
+
+/* lv_run.exit_reason */
+#define LV_EXIT_NONE		0
+#define LV_EXIT_IO		1	/* port I/O: io */
+#define LV_EXIT_MMIO		2	/* access to unbacked guest memory: mmio */
+#define LV_EXIT_HLT		3	/* guest executed HLT with interrupts off or none pending */
+#define LV_EXIT_SHUTDOWN	4	/* triple fault */
+#define LV_EXIT_HYPERCALL	5	/* LV_HC_USER: hypercall */
+#define LV_EXIT_FAIL_ENTRY	6	/* VM entry failed: fail_entry */
+#define LV_EXIT_INTERNAL_ERROR	7	/* the module could not handle an exit: internal */
+#define LV_EXIT_INTR		8	/* a signal is pending; LV_RUN returned -EINTR */
+
+#define LV_IO_IN		0
+#define LV_IO_OUT		1
+
+/* lv_run.internal.suberror */
+#define LV_INTERNAL_UNHANDLED_EXIT	1	/* data[0] = VMX exit reason, data[1] = qualification */
+#define LV_INTERNAL_EMULATION		2	/* instruction not decodable: data[0] = gpa, data[1..2] = bytes */
+#define LV_INTERNAL_GUEST_MEMORY	3	/* guest page walk or access failed: data[0] = gva */
+#define LV_INTERNAL_VMX_ERROR		4	/* VMREAD/VMWRITE/VMPTRLD failed: data[0] = VM-instruction error */
+
+/* lv_run.fail_entry.check: the check that failed, where the module knows it */
+#define LV_ENTRY_CHECK_UNKNOWN		0
+#define LV_ENTRY_CHECK_CONTROLS		1	/* VM-instruction error 7 */
+#define LV_ENTRY_CHECK_HOST_STATE	2	/* VM-instruction error 8 */
+#define LV_ENTRY_CHECK_GUEST_STATE	3	/* exit reason 33 */
+#define LV_ENTRY_CHECK_MSR_LOAD		4	/* exit reason 34 */
+#define LV_ENTRY_CHECK_MACHINE_CHECK	5	/* exit reason 41 */
+
+/* hypercall ABI: VMCALL with RAX = number, RBX, RCX, RDX, RSI = arguments;
+ * the result comes back in RAX.
+ */
+#define LV_HC_API_VERSION	0	/* returns LV_API_VERSION, in the kernel */
+#define LV_HC_USER		1	/* exits to user space with LV_EXIT_HYPERCALL */
+#define LV_HC_ENOSYS		((__u64)-1000)	/* result of an unknown number */
+
+/**
+ * struct lv_run - shared between the module and user space, mmap()-ed from
+ *	the vCPU fd at offset 0; LV_RUN fills it in before it returns
+ * @exit_reason: LV_EXIT_*
+ * @immediate_exit: user space sets it to make the next LV_RUN return
+ *	-EINTR at once
+ * @padding1: zero
+ * @hw_exit_reason: the VMX basic exit reason that caused this exit
+ * @hw_qualification: its exit qualification
+ * @io: for LV_EXIT_IO: @io.count items of @io.size bytes at
+ *	@io.data_offset bytes from the start of this structure.  For IN,
+ *	user space writes them there before the next LV_RUN.
+ * @mmio: for LV_EXIT_MMIO: @mmio.len bytes at @mmio.gpa.  For a read,
+ *	user space fills @mmio.data before the next LV_RUN.
+ * @hypercall: for LV_EXIT_HYPERCALL: user space sets @hypercall.ret,
+ *	which the guest gets in RAX
+ * @fail_entry: for LV_EXIT_FAIL_ENTRY: @fail_entry.hw_reason is the raw
+ *	exit reason or VM-instruction error, @fail_entry.check an
+ *	LV_ENTRY_CHECK_*
+ * @internal: for LV_EXIT_INTERNAL_ERROR
+ * @pad: keeps the union at 256 bytes
+ */
+struct lv_run {
+	__u32 exit_reason;
+	__u8 immediate_exit;
+	__u8 padding1[3];
+	__u32 hw_exit_reason;
+	__u32 padding2;
+	__u64 hw_qualification;
+	union {
+		struct {
+			__u8 direction;
+			__u8 size;
+			__u16 port;
+			__u32 count;
+			__u64 data_offset;
+		} io;
+		struct {
+			__u64 gpa;
+			__u8 data[8];
+			__u32 len;
+			__u8 is_write;
+			__u8 padding[3];
+		} mmio;
+		struct {
+			__u64 nr;
+			__u64 args[4];
+			__u64 ret;
+		} hypercall;
+		struct {
+			__u64 hw_reason;
+			__u64 qualification;
+			__u32 check;
+			__u32 padding;
+		} fail_entry;
+		struct {
+			__u32 suberror;
+			__u32 ndata;
+			__u64 data[16];
+		} internal;
+		char pad[256];
+	};
+};
+
+/* ---- statistics ---------------------------------------------------------- */
+
+#define LV_NR_EXIT_REASONS	80
+
+/**
+ * struct lv_vcpu_stats - exit counts of one vCPU since it was created
+ * @exits: all VM exits
+ * @user_exits: exits that returned to user space
+ * @by_reason: exits by VMX basic exit reason (index < LV_NR_EXIT_REASONS)
+ */
+struct lv_vcpu_stats {
+	__u64 exits;
+	__u64 user_exits;
+	__u64 by_reason[LV_NR_EXIT_REASONS];
+};
+
+/* ---- ioctls -------------------------------------------------------------- */
+
+/* system fd */
+#define LV_GET_API_VERSION	_IO(LV_IOC_MAGIC, 0x00)
+#define LV_GET_CAPS		_IOR(LV_IOC_MAGIC, 0x01, struct lv_caps)
+#define LV_CREATE_VM		_IO(LV_IOC_MAGIC, 0x02)	/* arg: LV_VM_* */
+
+/* VM fd */
+#define LV_SET_MEMORY_REGION	_IOW(LV_IOC_MAGIC, 0x10, struct lv_memory_region)
+#define LV_CREATE_VCPU		_IO(LV_IOC_MAGIC, 0x11)	/* arg: vCPU id */
+
+/* vCPU fd */
+#define LV_RUN			_IO(LV_IOC_MAGIC, 0x20)
+#define LV_GET_REGS		_IOR(LV_IOC_MAGIC, 0x21, struct lv_regs)
+#define LV_SET_REGS		_IOW(LV_IOC_MAGIC, 0x22, struct lv_regs)
+#define LV_GET_SREGS		_IOR(LV_IOC_MAGIC, 0x23, struct lv_sregs)
+#define LV_SET_SREGS		_IOW(LV_IOC_MAGIC, 0x24, struct lv_sregs)
+#define LV_GET_STATS		_IOR(LV_IOC_MAGIC, 0x25, struct lv_vcpu_stats)
+
+#endif /* _UAPI_LINUX_LABVISOR_H */
