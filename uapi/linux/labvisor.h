@@ -258,11 +258,15 @@ struct lv_run {
  * struct lv_vcpu_stats - exit counts of one vCPU since it was created
  * @exits: all VM exits
  * @user_exits: exits that returned to user space
+ * @last_cpu: host CPU the vCPU last ran on
+ * @migrations: times the vCPU moved to another host CPU
  * @by_reason: exits by VMX basic exit reason (index < LV_NR_EXIT_REASONS)
  */
 struct lv_vcpu_stats {
 	__u64 exits;
 	__u64 user_exits;
+	__u32 last_cpu;
+	__u32 migrations;
 	__u64 by_reason[LV_NR_EXIT_REASONS];
 };
 
