@@ -1,0 +1,154 @@
+# Helpers for the scripts that run inside the lab (busybox sh).  Source it:
+#   . /lab/suite/lib.sh
+#
+# Result lines (docs/testing.md): "TEST <name> PASS" / "TEST <name> FAIL <why>".
+#
+#   t_pass NAME                 print a PASS line
+#   t_fail NAME WHY...          print a FAIL line (and note it in $T_FAILFILE)
+#   t_exec CMD...               run CMD; output (stdout+stderr) in $T_OUT,
+#                               exit status in $T_ST; never fails itself
+#   t_run NAME STATUS REGEX CMD...
+#                               one whole test: run CMD, PASS if its exit
+#                               status is STATUS ("any", "nonzero" or a
+#                               number) and its output matches the extended
+#                               regex REGEX ("" matches anything), and dmesg
+#                               got no Oops/BUG/WARNING/GPF lines meanwhile
+#   t_begin NAME / t_bad WHY / t_end
+#                               a multi-step test: t_begin marks dmesg,
+#                               t_bad records a failure (the first one is
+#                               reported), t_end checks dmesg and prints the
+#                               result line
+#   t_dmesg_mark / t_dmesg_new / t_dmesg_bad
+#                               remember the dmesg position / print dmesg
+#                               lines since / print the bad ones among them
+#   lv_spin_bg ACCEL [taskset-cpu]
+#                               start lvctl running /lab/guests/spin.bin in
+#                               real mode in the background; $LV_PID, output
+#                               in $LV_LOG
+#   lv_wait_vm PID              wait (<= 20 s) until PID has a VM open and
+#                               has run it for a second; non-zero if not
+#   lv_stop PID                 SIGINT, wait (<= 10 s, then SIGKILL); $LV_ST
+#                               is lvctl's exit status
+#   cpu_list_expand LIST        "0-2,4" -> "0 1 2 4"
+
+T_BAD_RE='Oops|BUG|WARNING|general protection'
+T_DMESG_N=0
+LV_GUEST_SPIN=/lab/guests/spin.bin
+
+T_FAILFILE=${T_FAILFILE:-/tmp/lab-test-failures}
+
+t_pass() { echo "TEST $1 PASS"; }
+t_fail() {
+	local n=$1
+	shift
+	echo "$n" >> "$T_FAILFILE"
+	# one line, whatever the reason holds
+	echo "TEST $n FAIL $(echo "${*:-no reason given}" | tr '\n' ' ' | cut -c1-300 | sed 's/ *$//')"
+}
+
+t_exec() {
+	T_OUT=$("$@" 2>&1)
+	T_ST=$?
+	return 0
+}
+
+t_dmesg_mark() { T_DMESG_N=$(dmesg | wc -l); }
+t_dmesg_new() { dmesg | tail -n +$((T_DMESG_N + 1)); }
+t_dmesg_bad() { t_dmesg_new | grep -E "$T_BAD_RE"; }
+
+t_begin() {
+	T_NAME=$1
+	T_WHY=
+	t_dmesg_mark
+}
+t_bad() { [ -n "$T_WHY" ] || T_WHY=$(echo "$*" | tr '\n' ' '); }
+t_end() {
+	local bad
+	bad=$(t_dmesg_bad | head -n 3)
+	if [ -n "$bad" ]; then
+		t_dmesg_new | sed 's/^/  dmesg: /' | head -n 60
+		t_bad "dmesg: $bad"
+	fi
+	if [ -n "$T_WHY" ]; then
+		t_fail "$T_NAME" "$T_WHY"
+		return 1
+	fi
+	t_pass "$T_NAME"
+}
+
+# t_status_ok WANT GOT
+t_status_ok() {
+	case $1 in
+	any) return 0;;
+	nonzero) [ "$2" != 0 ];;
+	*) [ "$2" = "$1" ];;
+	esac
+}
+
+t_run() {
+	local name=$1 want=$2 re=$3
+	shift 3
+	t_begin "$name"
+	t_exec "$@"
+	if ! t_status_ok "$want" "$T_ST"; then
+		t_bad "'$*' exited $T_ST, expected $want: $(echo "$T_OUT" | tail -n 3)"
+	elif [ -n "$re" ] && ! echo "$T_OUT" | grep -qE "$re"; then
+		t_bad "'$*' output does not match /$re/: $(echo "$T_OUT" | tail -n 3)"
+	fi
+	[ -z "$T_WHY" ] || echo "$T_OUT" | tail -n 20 | sed 's/^/  | /'
+	t_end
+}
+
+cpu_list_expand() {
+	echo "$1" | tr ',' '\n' | while IFS=- read -r a b; do
+		[ -n "$a" ] || continue
+		seq "$a" "${b:-$a}"
+	done | tr '\n' ' ' | sed 's/ $//'
+}
+
+# module refcount from /proc/modules, empty if not loaded
+mod_refs() { awk -v m="$1" '$1 == m { print $3 }' /proc/modules; }
+mod_loaded() { grep -q "^$1 " /proc/modules; }
+
+lv_spin_bg() {
+	local accel=$1 cpu=${2:-}
+	LV_LOG=$(mktemp /tmp/lvctl.XXXXXX)
+	if [ -n "$cpu" ]; then
+		taskset -c "$cpu" lvctl run --accel "$accel" --mode real "$LV_GUEST_SPIN" >"$LV_LOG" 2>&1 &
+	else
+		lvctl run --accel "$accel" --mode real "$LV_GUEST_SPIN" >"$LV_LOG" 2>&1 &
+	fi
+	LV_PID=$!
+}
+
+# A VM is up when the process holds an anonymous-inode fd (VM/vCPU fds are
+# anon inodes in labvisor and kvm alike); then let it run for a second.
+lv_wait_vm() {
+	local pid=$1 i=0
+	while [ $i -lt 100 ]; do
+		kill -0 "$pid" 2>/dev/null || return 1
+		if ls -l "/proc/$pid/fd" 2>/dev/null | grep -q 'anon_inode'; then
+			sleep 1
+			kill -0 "$pid" 2>/dev/null
+			return
+		fi
+		usleep 200000
+		i=$((i + 1))
+	done
+	return 1
+}
+
+lv_stop() {
+	local pid=$1 i=0
+	kill -INT "$pid" 2>/dev/null
+	while kill -0 "$pid" 2>/dev/null && [ $i -lt 50 ]; do
+		usleep 200000
+		i=$((i + 1))
+	done
+	if kill -0 "$pid" 2>/dev/null; then
+		echo "  lvctl $pid ignored SIGINT for 10 s: SIGKILL"
+		kill -KILL "$pid" 2>/dev/null
+	fi
+	wait "$pid"
+	LV_ST=$?
+}

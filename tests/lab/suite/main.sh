@@ -1,0 +1,63 @@
+# The lab suite that `make check` runs in a 1-CPU haswell lab booted with
+# labvisor.ko loaded:  sh /lab/suite/main.sh
+#   1. module tests (module.sh)
+#   2. ACCEL=labvisor guests.sh   (the guests' own suite)
+#   3. ioctl.sh                   (lvctl's ioctl-level suite)
+#   4. rmmod labvisor, modprobe kvm_intel, ACCEL=kvm guests.sh
+#   5. the conflict test (module.sh conflict)
+# A part that is missing, or that exits non-zero without a FAIL line of its
+# own, is reported as a FAIL.
+. /lab/suite/lib.sh
+rm -f "$T_FAILFILE"
+
+# run_sh NAME ENV SCRIPT [ARG]...: sh SCRIPT ARG... with ENV (VAR=VALUE,
+# or - for none) in its environment; checks what it printed
+run_sh() {
+	local name=$1 envv=$2 script=$3 log
+	shift 3
+	[ "$envv" = - ] && envv=LAB_PART=$name
+	if [ ! -f "$script" ]; then
+		t_fail "$name" "$script missing"
+		return
+	fi
+	echo "=== $name: $envv sh $script $*"
+	log=$(mktemp /tmp/part.XXXXXX)
+	(env "$envv" sh "$script" "$@"; echo $? > "$log.st") 2>&1 | tee "$log"
+	st=$(cat "$log.st" 2>/dev/null)
+	grep '^TEST [^ ]* FAIL' "$log" >> "$T_FAILFILE"
+	if ! grep -q '^TEST ' "$log"; then
+		t_fail "$name" "ran no test (exit status $st)"
+	elif [ "$st" != 0 ] && ! grep -q '^TEST [^ ]* FAIL' "$log"; then
+		t_fail "$name" "exit status $st without a FAIL line"
+	fi
+	rm -f "$log" "$log.st"
+}
+
+run_sh module - /lab/suite/module.sh basic
+run_sh guests-labvisor ACCEL=labvisor /lab/suite/guests.sh
+run_sh ioctl - /lab/suite/ioctl.sh
+
+t_begin rmmod-labvisor
+if mod_loaded labvisor; then
+	t_exec rmmod labvisor
+	[ "$T_ST" = 0 ] || t_bad "status $T_ST: $T_OUT"
+	mod_loaded labvisor && t_bad "labvisor still loaded"
+else
+	t_bad "labvisor was not loaded"
+fi
+t_end
+
+t_begin modprobe-kvm_intel
+t0=$(cut -d' ' -f1 /proc/uptime)
+t_exec modprobe kvm_intel
+[ "$T_ST" = 0 ] || t_bad "status $T_ST: $T_OUT"
+mod_loaded kvm_intel || t_bad "kvm_intel not in /proc/modules"
+[ -c /dev/kvm ] || t_bad "/dev/kvm missing"
+echo "  modprobe kvm_intel took $(echo "$(cut -d' ' -f1 /proc/uptime) - $t0" | bc 2>/dev/null || echo '?') s"
+t_end
+
+run_sh guests-kvm ACCEL=kvm /lab/suite/guests.sh
+run_sh conflict - /lab/suite/module.sh conflict
+t_pass suite-complete
+# exit status: 1 if anything failed
+[ ! -s "$T_FAILFILE" ]
