@@ -1,0 +1,430 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * The kvm accelerator: /dev/kvm, for comparison with labvisor.  The guest
+ * sees the CPUID KVM supports minus VMX, as on labvisor.  KVM does not
+ * report in-kernel exit counts through an ioctl: only the exits to user
+ * space are counted (by the vCPU loop).
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include <sys/ioctl.h>
+#include <sys/mman.h>
+
+#include <linux/kvm.h>
+
+#include "accel.h"
+
+#define KVM_DEVICE		"/dev/kvm"
+#define KVM_TSS_ADDR		0xfffbd000ULL
+#define CPUID_1_ECX_VMX		(1U << 5)
+
+struct kvm_vm {
+	int sys_fd;
+	int vm_fd;
+	int run_size;
+};
+
+struct kvm_vcpu {
+	int fd;
+	struct kvm_run *run;
+	size_t run_size;
+};
+
+static int kvm_vm_create(struct vm *vm)
+{
+	struct kvm_vm *kv;
+	int version;
+
+	kv = calloc(1, sizeof(*kv));
+	if (!kv) {
+		pr_err("out of memory");
+		return -1;
+	}
+	kv->sys_fd = -1;
+	kv->vm_fd = -1;
+	vm->accel = kv;
+
+	kv->sys_fd = open(KVM_DEVICE, O_RDWR | O_CLOEXEC);
+	if (kv->sys_fd < 0) {
+		pr_err("%s: %s", KVM_DEVICE, strerror(errno));
+		return -1;
+	}
+	version = ioctl(kv->sys_fd, KVM_GET_API_VERSION, 0);
+	if (version != KVM_API_VERSION) {
+		pr_err("KVM_GET_API_VERSION: %d, lvctl needs %d", version,
+		       KVM_API_VERSION);
+		return -1;
+	}
+	kv->run_size = ioctl(kv->sys_fd, KVM_GET_VCPU_MMAP_SIZE, 0);
+	if (kv->run_size < (int)sizeof(struct kvm_run)) {
+		pr_err("KVM_GET_VCPU_MMAP_SIZE: %s",
+		       kv->run_size < 0 ? strerror(errno) : "too small");
+		return -1;
+	}
+	kv->vm_fd = ioctl(kv->sys_fd, KVM_CREATE_VM, 0);
+	if (kv->vm_fd < 0) {
+		pr_err("KVM_CREATE_VM: %s", strerror(errno));
+		return -1;
+	}
+	if (ioctl(kv->vm_fd, KVM_SET_TSS_ADDR, (unsigned long)KVM_TSS_ADDR) < 0) {
+		pr_err("KVM_SET_TSS_ADDR: %s", strerror(errno));
+		return -1;
+	}
+	return 0;
+}
+
+static int kvm_set_memory(struct vm *vm, u32 slot, u64 gpa, u64 size,
+			  void *hva)
+{
+	struct kvm_vm *kv = vm->accel;
+	struct kvm_userspace_memory_region region = {
+		.slot = slot,
+		.flags = 0,
+		.guest_phys_addr = gpa,
+		.memory_size = size,
+		.userspace_addr = (u64)(uintptr_t)hva,
+	};
+
+	if (ioctl(kv->vm_fd, KVM_SET_USER_MEMORY_REGION, &region) < 0) {
+		pr_err("KVM_SET_USER_MEMORY_REGION slot %u: %s", slot,
+		       strerror(errno));
+		return -1;
+	}
+	return 0;
+}
+
+/* The CPUID KVM supports, with VMX hidden: guests see what labvisor shows. */
+static int kvm_setup_cpuid(struct kvm_vm *kv, struct kvm_vcpu *kvc)
+{
+	struct kvm_cpuid2 *cpuid = NULL;
+	int nent = 64;
+	u32 i;
+
+	for (;;) {
+		free(cpuid);
+		cpuid = calloc(1, sizeof(*cpuid) +
+				  nent * sizeof(struct kvm_cpuid_entry2));
+		if (!cpuid) {
+			pr_err("out of memory");
+			return -1;
+		}
+		cpuid->nent = nent;
+		if (ioctl(kv->sys_fd, KVM_GET_SUPPORTED_CPUID, cpuid) == 0)
+			break;
+		if (errno != E2BIG || nent >= 4096) {
+			pr_err("KVM_GET_SUPPORTED_CPUID: %s", strerror(errno));
+			free(cpuid);
+			return -1;
+		}
+		nent *= 2;
+	}
+	for (i = 0; i < cpuid->nent; i++) {
+		struct kvm_cpuid_entry2 *e = &cpuid->entries[i];
+
+		if (e->function == 1)
+			e->ecx &= ~CPUID_1_ECX_VMX;
+	}
+	if (ioctl(kvc->fd, KVM_SET_CPUID2, cpuid) < 0) {
+		pr_err("KVM_SET_CPUID2: %s", strerror(errno));
+		free(cpuid);
+		return -1;
+	}
+	free(cpuid);
+	return 0;
+}
+
+static int kvm_vcpu_create(struct vcpu *vcpu)
+{
+	struct kvm_vm *kv = vcpu->vm->accel;
+	struct kvm_vcpu *kvc;
+	void *run;
+
+	kvc = calloc(1, sizeof(*kvc));
+	if (!kvc) {
+		pr_err("out of memory");
+		return -1;
+	}
+	kvc->fd = -1;
+	vcpu->accel = kvc;
+	kvc->fd = ioctl(kv->vm_fd, KVM_CREATE_VCPU, (unsigned long)vcpu->id);
+	if (kvc->fd < 0) {
+		pr_err("KVM_CREATE_VCPU %d: %s", vcpu->id, strerror(errno));
+		return -1;
+	}
+	kvc->run_size = kv->run_size;
+	run = mmap(NULL, kvc->run_size, PROT_READ | PROT_WRITE, MAP_SHARED,
+		   kvc->fd, 0);
+	if (run == MAP_FAILED) {
+		pr_err("mmap of vcpu%d's kvm_run: %s", vcpu->id,
+		       strerror(errno));
+		return -1;
+	}
+	kvc->run = run;
+	return kvm_setup_cpuid(kv, kvc);
+}
+
+static int kvm_get_regs(struct vcpu *vcpu, struct cpu_regs *regs)
+{
+	struct kvm_vcpu *kvc = vcpu->accel;
+	struct kvm_regs r;
+
+	if (ioctl(kvc->fd, KVM_GET_REGS, &r) < 0) {
+		pr_err("KVM_GET_REGS: %s", strerror(errno));
+		return -1;
+	}
+	_Static_assert(sizeof(r) == sizeof(*regs), "kvm_regs layout");
+	memcpy(regs, &r, sizeof(r));
+	return 0;
+}
+
+static int kvm_set_regs(struct vcpu *vcpu, const struct cpu_regs *regs)
+{
+	struct kvm_vcpu *kvc = vcpu->accel;
+	struct kvm_regs r;
+
+	memcpy(&r, regs, sizeof(r));
+	if (ioctl(kvc->fd, KVM_SET_REGS, &r) < 0) {
+		pr_err("KVM_SET_REGS: %s", strerror(errno));
+		return -1;
+	}
+	return 0;
+}
+
+static void seg_from_kvm(struct cpu_segment *s, const struct kvm_segment *k)
+{
+	s->base = k->base;
+	s->limit = k->limit;
+	s->selector = k->selector;
+	s->type = k->type;
+	s->present = k->present;
+	s->dpl = k->dpl;
+	s->db = k->db;
+	s->s = k->s;
+	s->l = k->l;
+	s->g = k->g;
+	s->avl = k->avl;
+	s->unusable = k->unusable;
+}
+
+static void seg_to_kvm(struct kvm_segment *k, const struct cpu_segment *s)
+{
+	memset(k, 0, sizeof(*k));
+	k->base = s->base;
+	k->limit = s->limit;
+	k->selector = s->selector;
+	k->type = s->type;
+	k->present = s->present;
+	k->dpl = s->dpl;
+	k->db = s->db;
+	k->s = s->s;
+	k->l = s->l;
+	k->g = s->g;
+	k->avl = s->avl;
+	k->unusable = s->unusable;
+}
+
+static int kvm_get_sregs(struct vcpu *vcpu, struct cpu_sregs *s)
+{
+	struct kvm_vcpu *kvc = vcpu->accel;
+	struct kvm_sregs k;
+
+	if (ioctl(kvc->fd, KVM_GET_SREGS, &k) < 0) {
+		pr_err("KVM_GET_SREGS: %s", strerror(errno));
+		return -1;
+	}
+	seg_from_kvm(&s->cs, &k.cs);
+	seg_from_kvm(&s->ds, &k.ds);
+	seg_from_kvm(&s->es, &k.es);
+	seg_from_kvm(&s->fs, &k.fs);
+	seg_from_kvm(&s->gs, &k.gs);
+	seg_from_kvm(&s->ss, &k.ss);
+	seg_from_kvm(&s->tr, &k.tr);
+	seg_from_kvm(&s->ldt, &k.ldt);
+	s->gdt.base = k.gdt.base;
+	s->gdt.limit = k.gdt.limit;
+	s->idt.base = k.idt.base;
+	s->idt.limit = k.idt.limit;
+	s->cr0 = k.cr0;
+	s->cr2 = k.cr2;
+	s->cr3 = k.cr3;
+	s->cr4 = k.cr4;
+	s->efer = k.efer;
+	s->apic_base = k.apic_base;
+	return 0;
+}
+
+static int kvm_set_sregs(struct vcpu *vcpu, const struct cpu_sregs *s)
+{
+	struct kvm_vcpu *kvc = vcpu->accel;
+	struct kvm_sregs k;
+
+	/* keep what the neutral form lacks (cr8, interrupt bitmap) */
+	if (ioctl(kvc->fd, KVM_GET_SREGS, &k) < 0) {
+		pr_err("KVM_GET_SREGS: %s", strerror(errno));
+		return -1;
+	}
+	seg_to_kvm(&k.cs, &s->cs);
+	seg_to_kvm(&k.ds, &s->ds);
+	seg_to_kvm(&k.es, &s->es);
+	seg_to_kvm(&k.fs, &s->fs);
+	seg_to_kvm(&k.gs, &s->gs);
+	seg_to_kvm(&k.ss, &s->ss);
+	seg_to_kvm(&k.tr, &s->tr);
+	seg_to_kvm(&k.ldt, &s->ldt);
+	k.gdt.base = s->gdt.base;
+	k.gdt.limit = s->gdt.limit;
+	k.idt.base = s->idt.base;
+	k.idt.limit = s->idt.limit;
+	k.cr0 = s->cr0;
+	k.cr2 = s->cr2;
+	k.cr3 = s->cr3;
+	k.cr4 = s->cr4;
+	k.efer = s->efer;
+	if (s->apic_base)
+		k.apic_base = s->apic_base;
+	if (ioctl(kvc->fd, KVM_SET_SREGS, &k) < 0) {
+		pr_err("KVM_SET_SREGS: %s", strerror(errno));
+		return -1;
+	}
+	return 0;
+}
+
+static int kvm_run_vcpu(struct vcpu *vcpu, struct vm_exit *exit)
+{
+	struct kvm_vcpu *kvc = vcpu->accel;
+	struct kvm_run *run = kvc->run;
+	u64 bytes;
+	u32 i;
+
+	if (ioctl(kvc->fd, KVM_RUN, 0) < 0)
+		return -1;
+
+	memset(exit, 0, sizeof(*exit));
+	switch (run->exit_reason) {
+	case KVM_EXIT_IO:
+		bytes = (u64)run->io.count * run->io.size;
+		if (run->io.data_offset > kvc->run_size ||
+		    bytes > kvc->run_size - run->io.data_offset) {
+			exit->kind = VM_EXIT_UNKNOWN;
+			exit->unknown.reason = run->exit_reason;
+			break;
+		}
+		exit->kind = VM_EXIT_IO;
+		exit->hw_exit_reason = 30;
+		exit->io.out = run->io.direction == KVM_EXIT_IO_OUT;
+		exit->io.size = run->io.size;
+		exit->io.port = run->io.port;
+		exit->io.count = run->io.count;
+		exit->io.data = (u8 *)run + run->io.data_offset;
+		break;
+	case KVM_EXIT_MMIO:
+		exit->kind = VM_EXIT_MMIO;
+		exit->mmio.gpa = run->mmio.phys_addr;
+		exit->mmio.data = run->mmio.data;
+		exit->mmio.len = run->mmio.len;
+		exit->mmio.is_write = run->mmio.is_write;
+		break;
+	case KVM_EXIT_HLT:
+		exit->kind = VM_EXIT_HLT;
+		exit->hw_exit_reason = 12;
+		break;
+	case KVM_EXIT_SHUTDOWN:
+		exit->kind = VM_EXIT_SHUTDOWN;
+		exit->hw_exit_reason = 2;
+		break;
+	case KVM_EXIT_FAIL_ENTRY:
+		exit->kind = VM_EXIT_FAIL_ENTRY;
+		exit->fail_entry.hw_reason =
+			run->fail_entry.hardware_entry_failure_reason;
+		break;
+	case KVM_EXIT_INTERNAL_ERROR:
+		exit->kind = VM_EXIT_INTERNAL;
+		exit->internal.suberror = run->internal.suberror;
+		exit->internal.ndata = run->internal.ndata;
+		if (exit->internal.ndata > 16)
+			exit->internal.ndata = 16;
+		for (i = 0; i < exit->internal.ndata; i++)
+			exit->internal.data[i] = run->internal.data[i];
+		break;
+	case KVM_EXIT_INTR:
+		exit->kind = VM_EXIT_INTR;
+		break;
+	default:
+		exit->kind = VM_EXIT_UNKNOWN;
+		exit->unknown.reason = run->exit_reason;
+		break;
+	}
+	return 0;
+}
+
+static void kvm_request_exit(struct vcpu *vcpu)
+{
+	struct kvm_vcpu *kvc = vcpu->accel;
+
+	if (kvc && kvc->run)
+		__atomic_store_n(&kvc->run->immediate_exit, 1, __ATOMIC_SEQ_CST);
+}
+
+static void kvm_clear_exit_request(struct vcpu *vcpu)
+{
+	struct kvm_vcpu *kvc = vcpu->accel;
+
+	if (kvc && kvc->run)
+		__atomic_store_n(&kvc->run->immediate_exit, 0, __ATOMIC_SEQ_CST);
+}
+
+static int kvm_get_stats(struct vcpu *vcpu, struct vcpu_stats *stats)
+{
+	memset(stats, 0, sizeof(*stats));
+	stats->user_exits = vcpu->user_exits;
+	stats->exits = vcpu->user_exits;
+	return 0;
+}
+
+static void kvm_vcpu_destroy(struct vcpu *vcpu)
+{
+	struct kvm_vcpu *kvc = vcpu->accel;
+
+	if (!kvc)
+		return;
+	if (kvc->run)
+		munmap(kvc->run, kvc->run_size);
+	if (kvc->fd >= 0)
+		close(kvc->fd);
+	free(kvc);
+	vcpu->accel = NULL;
+}
+
+static void kvm_vm_destroy(struct vm *vm)
+{
+	struct kvm_vm *kv = vm->accel;
+
+	if (!kv)
+		return;
+	if (kv->vm_fd >= 0)
+		close(kv->vm_fd);
+	if (kv->sys_fd >= 0)
+		close(kv->sys_fd);
+	free(kv);
+	vm->accel = NULL;
+}
+
+const struct accel_ops accel_kvm_ops = {
+	.name = "kvm",
+	.vm_create = kvm_vm_create,
+	.set_memory = kvm_set_memory,
+	.vcpu_create = kvm_vcpu_create,
+	.get_regs = kvm_get_regs,
+	.set_regs = kvm_set_regs,
+	.get_sregs = kvm_get_sregs,
+	.set_sregs = kvm_set_sregs,
+	.run = kvm_run_vcpu,
+	.request_exit = kvm_request_exit,
+	.clear_exit_request = kvm_clear_exit_request,
+	.get_stats = kvm_get_stats,
+	.vcpu_destroy = kvm_vcpu_destroy,
+	.vm_destroy = kvm_vm_destroy,
+};

@@ -1,0 +1,42 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * I/O and MMIO buses: devices register address ranges, the vCPU loop
+ * dispatches port and MMIO exits to them.
+ */
+#ifndef LVCTL_BUS_H
+#define LVCTL_BUS_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#define BUS_MAX_RANGES	32
+
+/*
+ * A device access: @len bytes at @addr (port or gpa), @data little endian.
+ * For a read the device fills @data.
+ */
+typedef void (*bus_access_fn)(void *opaque, uint64_t addr, uint8_t *data,
+			      uint32_t len, bool is_write);
+
+struct bus_range {
+	uint64_t base;
+	uint64_t len;
+	bus_access_fn access;
+	void *opaque;
+	const char *name;
+};
+
+struct bus {
+	const char *name;
+	struct bus_range ranges[BUS_MAX_RANGES];
+	int nr_ranges;
+};
+
+void bus_init(struct bus *bus, const char *name);
+int bus_register(struct bus *bus, uint64_t base, uint64_t len,
+		 bus_access_fn access, void *opaque, const char *name);
+struct bus_range *bus_find(struct bus *bus, uint64_t addr);
+bool bus_dispatch(struct bus *bus, uint64_t addr, uint8_t *data,
+		  uint32_t len, bool is_write);
+
+#endif /* LVCTL_BUS_H */

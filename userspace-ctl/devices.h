@@ -1,0 +1,105 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * The devices lvctl emulates (docs/testing.md).  Each has a state
+ * structure, an init that resets it, a register that puts it on a bus,
+ * and an access function the bus calls (tests drive it directly).
+ */
+#ifndef LVCTL_DEVICES_H
+#define LVCTL_DEVICES_H
+
+#include "lvctl.h"
+
+/* ---- 8250 UART, COM1 ---- */
+#define UART_COM1_BASE		0x3f8
+#define UART_NR_PORTS		8
+#define UART_RX_SIZE		256
+#define UART_TX_SIZE		4096
+
+#define UART_LSR_DR		0x01
+#define UART_LSR_THRE		0x20
+#define UART_LSR_TEMT		0x40
+#define UART_LCR_DLAB		0x80
+#define UART_MCR_LOOP		0x10
+
+struct uart {
+	u64 base;
+	u8 ier, iir_fifo, lcr, mcr, scr, dll, dlm;
+	u8 rx[UART_RX_SIZE];
+	unsigned int rx_head, rx_count;
+	int in_fd;		/* -1: no input (or it reached EOF) */
+	int out_fd;
+	bool out_flush_each;	/* output is a terminal: write at once */
+	char tx[UART_TX_SIZE];
+	unsigned int tx_len;
+	pthread_mutex_t lock;
+};
+
+void uart_init(struct uart *uart, u64 base, int in_fd, int out_fd);
+int uart_register(struct uart *uart, struct bus *io_bus);
+void uart_access(void *opaque, u64 port, u8 *data, u32 len, bool is_write);
+void uart_flush(struct uart *uart);
+
+/* ---- debug exit, port 0xf4 ---- */
+#define DEBUG_EXIT_PORT		0xf4
+
+struct debug_exit {
+	struct vm *vm;
+};
+
+int debug_exit_register(struct debug_exit *dev, struct vm *vm);
+void debug_exit_access(void *opaque, u64 port, u8 *data, u32 len,
+		       bool is_write);
+
+/* ---- I/O test ports 0xe0, 0xe4, 0xe5 ---- */
+#define TEST_IO_SCRATCH		0xe0
+#define TEST_IO_SEQ		0xe4
+#define TEST_IO_MISMATCH	0xe5
+
+struct test_io {
+	u32 scratch;
+	u8 in_seq;
+	u8 out_seq;
+	u8 mismatches;
+};
+
+void test_io_init(struct test_io *dev);
+int test_io_register(struct test_io *dev, struct bus *io_bus);
+void test_io_scratch_access(void *opaque, u64 port, u8 *data, u32 len,
+			    bool is_write);
+void test_io_seq_access(void *opaque, u64 port, u8 *data, u32 len,
+			bool is_write);
+
+/* ---- MMIO test device at 0xd0000000 ---- */
+#define TEST_MMIO_BASE		0xd0000000ULL
+#define TEST_MMIO_SIZE		0x1000
+
+struct test_mmio {
+	u64 base;
+	u8 bytes[TEST_MMIO_SIZE];
+};
+
+void test_mmio_init(struct test_mmio *dev);
+int test_mmio_register(struct test_mmio *dev, struct bus *mmio_bus);
+void test_mmio_access(void *opaque, u64 gpa, u8 *data, u32 len,
+		      bool is_write);
+
+/* ---- little-endian helpers for device data ---- */
+static inline u64 le_load(const u8 *data, u32 len)
+{
+	u64 v = 0;
+	u32 i;
+
+	for (i = 0; i < len && i < 8; i++)
+		v |= (u64)data[i] << (8 * i);
+	return v;
+}
+
+static inline void le_store(u8 *data, u32 len, u64 v)
+{
+	u32 i;
+
+	for (i = 0; i < len; i++)
+		data[i] = i < 8 ? (u8)(v >> (8 * i)) : 0;
+}
+
+#endif /* LVCTL_DEVICES_H */

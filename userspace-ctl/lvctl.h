@@ -1,0 +1,77 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * lvctl: the labvisor user-space controller.  Shared types: the VM, its
+ * vCPUs and how a run stops.
+ */
+#ifndef LVCTL_H
+#define LVCTL_H
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <stddef.h>
+#include <pthread.h>
+#include <signal.h>
+
+#include "bus.h"
+#include "mem.h"
+
+typedef uint8_t u8;
+typedef uint16_t u16;
+typedef uint32_t u32;
+typedef uint64_t u64;
+
+#define LVCTL_MAX_VCPUS		1
+
+/* exit statuses, docs/testing.md */
+#define LVCTL_EXIT_HLT		0
+#define LVCTL_EXIT_USAGE	2
+#define LVCTL_EXIT_SHUTDOWN	4
+#define LVCTL_EXIT_FAILED	6
+#define LVCTL_EXIT_SIGNAL	8
+
+struct accel_ops;
+
+struct vcpu {
+	struct vm *vm;
+	int id;
+	pthread_t thread;
+	void *accel;		/* the accelerator's per-vCPU state */
+	u64 user_exits;
+	u64 exit_kinds[16];	/* user exits by enum vm_exit_kind */
+};
+
+struct vm {
+	const struct accel_ops *ops;
+	void *accel;		/* the accelerator's per-VM state */
+	struct guest_mem mem;
+	struct bus io_bus;
+	struct bus mmio_bus;
+	struct vcpu vcpus[LVCTL_MAX_VCPUS];
+	int nr_vcpus;
+
+	/* set once, by whoever stops the VM first */
+	pthread_mutex_t stop_lock;
+	bool stopped;
+	int stop_status;
+	char stop_reason[256];
+};
+
+void pr_err(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+void pr_info(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+
+void vm_init(struct vm *vm);
+void vm_stop(struct vm *vm, int status, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+bool vm_is_stopped(struct vm *vm);
+
+/* vcpu.c */
+int vcpu_start(struct vcpu *vcpu);
+void vcpu_join(struct vcpu *vcpu);
+void vcpu_signals_setup(void);
+void vcpu_run_loop(struct vcpu *vcpu);
+void vcpu_dump_state(struct vcpu *vcpu);
+
+/* hypercall.c */
+u64 hypercall_user(u64 nr, const u64 args[4]);
+
+#endif /* LVCTL_H */

@@ -1,0 +1,16 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/* Exit statistics and VMX exit reason names. */
+#ifndef LVCTL_STATS_H
+#define LVCTL_STATS_H
+
+#include <stdio.h>
+
+#include "accel.h"
+
+const char *vmx_exit_reason_name(unsigned int reason);
+/* the by-reason line: non-zero counts, largest first, at most @max (0: all) */
+int stats_format_reasons(const struct vcpu_stats *s, bool all, char *buf,
+			 size_t size);
+void stats_print(FILE *f, struct vcpu *vcpu, bool all);
+
+#endif /* LVCTL_STATS_H */

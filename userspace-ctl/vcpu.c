@@ -1,0 +1,276 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * vCPU threads: one per vCPU, each running the exit loop.  SIGINT and
+ * SIGTERM are blocked everywhere but in vCPU threads, so they interrupt
+ * LV_RUN/KVM_RUN; the handler also sets immediate_exit to close the race
+ * with a signal that arrives just before the ioctl.
+ */
+#include <errno.h>
+#include <inttypes.h>
+#include <stdio.h>
+#include <string.h>
+
+#include <linux/labvisor.h>
+
+#include "accel.h"
+#include "stats.h"
+
+static volatile sig_atomic_t stop_signal;
+static __thread struct vcpu *current_vcpu;
+
+static void vcpu_signal_handler(int sig)
+{
+	struct vcpu *vcpu = current_vcpu;
+
+	stop_signal = sig;
+	if (vcpu)
+		vcpu->vm->ops->request_exit(vcpu);
+}
+
+/* Main thread, before creating vCPU threads: they inherit the mask. */
+void vcpu_signals_setup(void)
+{
+	struct sigaction sa;
+	sigset_t set;
+
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_handler = vcpu_signal_handler;
+	sigemptyset(&sa.sa_mask);
+	sa.sa_flags = 0;	/* no SA_RESTART: the run ioctl must return */
+	sigaction(SIGINT, &sa, NULL);
+	sigaction(SIGTERM, &sa, NULL);
+
+	sigemptyset(&set);
+	sigaddset(&set, SIGINT);
+	sigaddset(&set, SIGTERM);
+	pthread_sigmask(SIG_BLOCK, &set, NULL);
+}
+
+static const char *entry_check_name(u32 check)
+{
+	switch (check) {
+	case LV_ENTRY_CHECK_CONTROLS:
+		return "controls";
+	case LV_ENTRY_CHECK_HOST_STATE:
+		return "host state";
+	case LV_ENTRY_CHECK_GUEST_STATE:
+		return "guest state";
+	case LV_ENTRY_CHECK_MSR_LOAD:
+		return "msr load";
+	case LV_ENTRY_CHECK_MACHINE_CHECK:
+		return "machine check";
+	default:
+		return "unknown";
+	}
+}
+
+static const char *internal_name(u32 suberror)
+{
+	switch (suberror) {
+	case LV_INTERNAL_UNHANDLED_EXIT:
+		return "unhandled exit";
+	case LV_INTERNAL_EMULATION:
+		return "emulation";
+	case LV_INTERNAL_GUEST_MEMORY:
+		return "guest memory";
+	case LV_INTERNAL_VMX_ERROR:
+		return "vmx error";
+	default:
+		return "unknown";
+	}
+}
+
+static void handle_io(struct vcpu *vcpu, struct vm_exit *e)
+{
+	u32 i;
+
+	for (i = 0; i < e->io.count; i++) {
+		u8 *data = e->io.data + (size_t)i * e->io.size;
+
+		if (!bus_dispatch(&vcpu->vm->io_bus, e->io.port, data,
+				  e->io.size, e->io.out)) {
+			vm_stop(vcpu->vm, LVCTL_EXIT_FAILED,
+				"unhandled exit: io %s port 0x%x size %u",
+				e->io.out ? "out" : "in", e->io.port,
+				e->io.size);
+			return;
+		}
+		if (vm_is_stopped(vcpu->vm))
+			return;
+	}
+}
+
+static void handle_mmio(struct vcpu *vcpu, struct vm_exit *e)
+{
+	if (e->mmio.len == 0 || e->mmio.len > 8 ||
+	    !bus_dispatch(&vcpu->vm->mmio_bus, e->mmio.gpa, e->mmio.data,
+			  e->mmio.len, e->mmio.is_write))
+		vm_stop(vcpu->vm, LVCTL_EXIT_FAILED,
+			"unhandled exit: mmio %s gpa 0x%llx len %u",
+			e->mmio.is_write ? "write" : "read",
+			(unsigned long long)e->mmio.gpa, e->mmio.len);
+}
+
+static void handle_internal(struct vcpu *vcpu, struct vm_exit *e)
+{
+	char data[16 * 20] = "";
+	size_t len = 0;
+	u32 i;
+
+	for (i = 0; i < e->internal.ndata && len < sizeof(data); i++)
+		len += snprintf(data + len, sizeof(data) - len, " 0x%llx",
+				(unsigned long long)e->internal.data[i]);
+	vm_stop(vcpu->vm, LVCTL_EXIT_FAILED,
+		"internal error: suberror %u (%s), data%s",
+		e->internal.suberror, internal_name(e->internal.suberror),
+		e->internal.ndata ? data : " none");
+}
+
+/* One exit; the VM is stopped (vm_stop) when the loop must end. */
+static void vcpu_handle_exit(struct vcpu *vcpu, struct vm_exit *e)
+{
+	struct vm *vm = vcpu->vm;
+	const char *hw_name;
+
+	if ((unsigned int)e->kind < 16)
+		vcpu->exit_kinds[e->kind]++;
+	switch (e->kind) {
+	case VM_EXIT_IO:
+		handle_io(vcpu, e);
+		break;
+	case VM_EXIT_MMIO:
+		handle_mmio(vcpu, e);
+		break;
+	case VM_EXIT_HLT:
+		vm_stop(vm, LVCTL_EXIT_HLT, "hlt");
+		break;
+	case VM_EXIT_SHUTDOWN:
+		vm_stop(vm, LVCTL_EXIT_SHUTDOWN, "shutdown (triple fault)");
+		break;
+	case VM_EXIT_HYPERCALL:
+		*e->hypercall.ret = hypercall_user(e->hypercall.nr,
+						   e->hypercall.args);
+		break;
+	case VM_EXIT_FAIL_ENTRY:
+		vm_stop(vm, LVCTL_EXIT_FAILED,
+			"failed VM entry: hw reason 0x%llx, qualification 0x%llx, check %s",
+			(unsigned long long)e->fail_entry.hw_reason,
+			(unsigned long long)e->fail_entry.qualification,
+			entry_check_name(e->fail_entry.check));
+		break;
+	case VM_EXIT_INTERNAL:
+		handle_internal(vcpu, e);
+		break;
+	case VM_EXIT_INTR:
+		/* the loop looks at stop_signal */
+		break;
+	default:
+		hw_name = vmx_exit_reason_name(e->hw_exit_reason);
+		vm_stop(vm, LVCTL_EXIT_FAILED,
+			"unhandled exit: %s exit %u, hw exit reason %u (%s), qualification 0x%llx",
+			vm->ops->name, e->unknown.reason, e->hw_exit_reason,
+			hw_name ? hw_name : "?",
+			(unsigned long long)e->hw_qualification);
+		break;
+	}
+}
+
+void vcpu_run_loop(struct vcpu *vcpu)
+{
+	const struct accel_ops *ops = vcpu->vm->ops;
+	struct vm *vm = vcpu->vm;
+	struct vm_exit e;
+
+	while (!vm_is_stopped(vm)) {
+		/* clear first: a signal from here on sets it again */
+		ops->clear_exit_request(vcpu);
+		if (stop_signal)
+			break;
+		if (ops->run(vcpu, &e)) {
+			if (errno == EINTR)
+				continue;
+			vm_stop(vm, LVCTL_EXIT_USAGE, "%s run ioctl failed: %s",
+				ops->name, strerror(errno));
+			break;
+		}
+		vcpu->user_exits++;
+		vcpu_handle_exit(vcpu, &e);
+	}
+	if (stop_signal)
+		vm_stop(vm, LVCTL_EXIT_SIGNAL, "interrupted by signal");
+}
+
+static void *vcpu_thread(void *arg)
+{
+	struct vcpu *vcpu = arg;
+	sigset_t set;
+
+	current_vcpu = vcpu;
+	sigemptyset(&set);
+	sigaddset(&set, SIGINT);
+	sigaddset(&set, SIGTERM);
+	pthread_sigmask(SIG_UNBLOCK, &set, NULL);
+
+	vcpu_run_loop(vcpu);
+
+	pthread_sigmask(SIG_BLOCK, &set, NULL);
+	current_vcpu = NULL;
+	return NULL;
+}
+
+int vcpu_start(struct vcpu *vcpu)
+{
+	int err = pthread_create(&vcpu->thread, NULL, vcpu_thread, vcpu);
+
+	if (err) {
+		pr_err("cannot start the vcpu%d thread: %s", vcpu->id,
+		       strerror(err));
+		return -1;
+	}
+	return 0;
+}
+
+void vcpu_join(struct vcpu *vcpu)
+{
+	pthread_join(vcpu->thread, NULL);
+}
+
+static void dump_seg(const char *name, const struct cpu_segment *s)
+{
+	fprintf(stderr,
+		"lvctl: %-3s sel 0x%04x base 0x%016llx limit 0x%08x type 0x%x p %u dpl %u db %u s %u l %u g %u%s\n",
+		name, s->selector, (unsigned long long)s->base, s->limit,
+		s->type, s->present, s->dpl, s->db, s->s, s->l, s->g,
+		s->unusable ? " unusable" : "");
+}
+
+/* After a failure: the vCPU's state on stderr. */
+void vcpu_dump_state(struct vcpu *vcpu)
+{
+	const struct accel_ops *ops = vcpu->vm->ops;
+	struct cpu_regs r;
+	struct cpu_sregs s;
+
+	if (!vcpu->accel || ops->get_regs(vcpu, &r) ||
+	    ops->get_sregs(vcpu, &s))
+		return;
+	fprintf(stderr, "lvctl: vcpu%d state:\n", vcpu->id);
+	fprintf(stderr, "lvctl: rip 0x%016" PRIx64 " rflags 0x%08" PRIx64 "\n",
+		r.rip, r.rflags);
+	fprintf(stderr, "lvctl: rax 0x%016" PRIx64 " rbx 0x%016" PRIx64
+		" rcx 0x%016" PRIx64 " rdx 0x%016" PRIx64 "\n",
+		r.rax, r.rbx, r.rcx, r.rdx);
+	fprintf(stderr, "lvctl: rsi 0x%016" PRIx64 " rdi 0x%016" PRIx64
+		" rsp 0x%016" PRIx64 " rbp 0x%016" PRIx64 "\n",
+		r.rsi, r.rdi, r.rsp, r.rbp);
+	fprintf(stderr, "lvctl: cr0 0x%" PRIx64 " cr2 0x%" PRIx64 " cr3 0x%"
+		PRIx64 " cr4 0x%" PRIx64 " efer 0x%" PRIx64 "\n",
+		s.cr0, s.cr2, s.cr3, s.cr4, s.efer);
+	dump_seg("cs", &s.cs);
+	dump_seg("ds", &s.ds);
+	dump_seg("ss", &s.ss);
+	dump_seg("tr", &s.tr);
+	fprintf(stderr, "lvctl: gdt base 0x%llx limit 0x%x, idt base 0x%llx limit 0x%x\n",
+		(unsigned long long)s.gdt.base, s.gdt.limit,
+		(unsigned long long)s.idt.base, s.idt.limit);
+}
