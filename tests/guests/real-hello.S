@@ -126,7 +126,7 @@ putc:
 	outb %al, %dx
 	ret
 
-msg_pass:	.asciz "PASS real-hello\r\n"
-msg_pe:		.asciz "FAIL real-hello: CR0.PE is set\r\n"
-msg_seg:	.asciz "FAIL real-hello: segment:offset aliases of one linear address disagree\r\n"
-msg_opsize:	.asciz "FAIL real-hello: default operand size is not 16 bits\r\n"
+msg_pass:	.asciz "PASS real-hello\n"
+msg_pe:		.asciz "FAIL real-hello: CR0.PE is set\n"
+msg_seg:	.asciz "FAIL real-hello: segment:offset aliases of one linear address disagree\n"
+msg_opsize:	.asciz "FAIL real-hello: default operand size is not 16 bits\n"

@@ -15,7 +15,7 @@ SYSFS=/sys/class/misc/labvisor/vmx_cpus
 # the module is in: loaded at boot by the lab (/run/labvisor-insmod holds
 # insmod's status), or here when the lab was booted with --no-labvisor
 test_load() {
-	t_begin module-load
+	t_begin "${1:-module-load}"
 	if [ ! -f "$KO" ]; then
 		t_bad "$KO missing (labvisor.ko was not built)"
 	elif mod_loaded labvisor; then
@@ -230,14 +230,14 @@ basic)
 	test_rmmod_busy
 	;;
 smp)
-	test_load
+	test_load smp-module-load
 	test_vmx_dmesg smp-vmx-dmesg
 	test_vmx_cpus smp-vmx-cpus 0-1
 	test_hotplug
 	test_run_on_cpu1
 	;;
 noept)
-	test_load
+	test_load noept-module-load
 	test_vmx_cpus noept-vmx-cpus
 	test_noept
 	;;

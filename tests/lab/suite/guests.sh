@@ -1,0 +1,108 @@
+# The test guests' suite (tests/guests/README.md), run inside the lab:
+#   ACCEL=labvisor sh /lab/suite/guests.sh
+#   ACCEL=kvm sh /lab/suite/guests.sh
+# Every guest runs under `timeout 60 lvctl run --accel $ACCEL ...`; a test
+# passes when lvctl's exit status is the expected one, every expected line
+# is in the output (guest UART on stdout, lvctl's messages on stderr), no
+# guest line starts with "FAIL " and dmesg got no Oops/BUG/WARNING.
+# Prints "TEST <accel>/<guest> PASS" or "TEST <accel>/<guest> FAIL <why>";
+# exits 1 if any test failed.
+ACCEL=${ACCEL:-labvisor}
+G=${LAB_GUESTS:-/lab/guests}
+FAILED=0
+
+if [ -f /lab/suite/lib.sh ]; then
+	. /lab/suite/lib.sh
+else
+	# the lab's helpers are missing: minimal stand-ins
+	t_pass() { echo "TEST $1 PASS"; }
+	t_fail() { n=$1; shift; echo "TEST $n FAIL $*"; }
+	t_exec() { T_OUT=$("$@" 2>&1); T_ST=$?; return 0; }
+	t_begin() { T_NAME=$1; T_WHY=; }
+	t_bad() { [ -n "$T_WHY" ] || T_WHY=$(echo "$*" | tr '\n' ' '); }
+	t_end() {
+		if [ -n "$T_WHY" ]; then t_fail "$T_NAME" "$T_WHY"; return 1; fi
+		t_pass "$T_NAME"
+	}
+fi
+
+# expect_lines RE...: every extended regex matches a whole line of $T_OUT
+expect_lines() {
+	for re in "$@"; do
+		printf '%s\n' "$T_OUT" | grep -qE "^($re)\$" ||
+			t_bad "no line /^$re\$/ in the output"
+	done
+}
+
+# gtest NAME STATUS 'RE|RE|...' LVCTL-RUN-ARGS...
+#   runs the guest; STATUS: lvctl's expected exit status; the '|'-separated
+#   regexes (no '|' inside one) each have to match a whole output line
+gtest() {
+	local name=$1 want=$2 res=$3 oldifs fail_line
+	shift 3
+	t_begin "$ACCEL/$name"
+	t_exec timeout 60 lvctl run --accel "$ACCEL" "$@"
+	T_OUT=$(printf '%s\n' "$T_OUT" | tr -d '\r')
+	if [ "$T_ST" != "$want" ]; then
+		t_bad "exit status $T_ST, expected $want ($(printf '%s\n' "$T_OUT" | grep -E '^(FAIL |lvctl: )' | head -n 3 | tr '\n' ' '))"
+	fi
+	fail_line=$(printf '%s\n' "$T_OUT" | grep '^FAIL ' | head -n 1)
+	[ -z "$fail_line" ] || t_bad "$fail_line"
+	oldifs=$IFS
+	IFS='|'
+	set -- $res
+	IFS=$oldifs
+	expect_lines "$@"
+	[ -z "$T_WHY" ] || printf '%s\n' "$T_OUT" | tail -n 25 | sed 's/^/  | /'
+	t_end || FAILED=1
+}
+
+# ---- guests that report PASS and debug-exit 0: lvctl exits 1 -------------
+gtest real-hello 1 'PASS real-hello' --mode real "$G/real-hello.bin"
+gtest prot32 1 'PASS prot32' --mode prot32 "$G/prot32.bin"
+gtest long64 1 'PASS long64' --mode long64 "$G/long64.bin"
+gtest hello 1 'Hello from a labvisor guest!|My command line: "greetings from the lab"|My memory: .*\(64 MiB\)|PASS hello' \
+	--mem 64M --cmdline "greetings from the lab" "$G/hello.elf"
+gtest multiboot 1 'multiboot: cmdline "x=1 y=2"|PASS multiboot' \
+	--mem 64M --cmdline "x=1 y=2" --module "$G/multiboot-module.bin,modstr" "$G/multiboot.elf"
+# another RAM size: the guest reads the size it expects from mem=
+gtest multiboot-32m 1 'PASS multiboot' \
+	--mem 32M --cmdline "mem=32M x=1 y=2" --module "$G/multiboot-module.bin,modstr" "$G/multiboot.elf"
+gtest cpuid 1 "cpuid: leaf 0x40000000 .*\\($ACCEL\\)|PASS cpuid" "$G/cpuid.elf"
+gtest io 1 'PASS io' "$G/io.elf"
+gtest mmio 1 'PASS mmio' --mode long64 "$G/mmio.bin"
+gtest vmcall 1 "vmcall: hypervisor $ACCEL|PASS vmcall" "$G/vmcall.elf"
+gtest msr 1 'PASS msr' "$G/msr.elf"
+gtest bench 1 'BENCH cpuid_ticks [0-9]+|BENCH io_ticks [0-9]+|PASS bench' "$G/bench.elf"
+
+# ---- stops that are not debug exits ----------------------------------------
+gtest hlt 0 'PASS hlt-entered|lvctl: stop: hlt' "$G/hlt.elf"
+gtest triple 4 'triple: IDT limit 0, then int3: expect a shutdown|lvctl: stop: shutdown' \
+	"$G/triple.elf"
+# the host is fine after a guest's triple fault: the next guest runs
+gtest healthy-after-triple 1 'PASS real-hello' --mode real "$G/real-hello.bin"
+
+# spin.bin loops until lvctl gets SIGINT: exit 8, "interrupted by signal"
+t_begin "$ACCEL/spin-sigint"
+LV_LOG=$(mktemp /tmp/lvctl.XXXXXX)
+timeout 60 lvctl run --accel "$ACCEL" --mode real "$G/spin.bin" >"$LV_LOG" 2>&1 &
+LV_PID=$!
+if command -v lv_wait_vm >/dev/null 2>&1; then
+	lv_wait_vm "$LV_PID" || t_bad "lvctl did not start the VM (or stopped early)"
+else
+	sleep 3
+fi
+if command -v lv_stop >/dev/null 2>&1; then
+	lv_stop "$LV_PID"
+else
+	kill -INT "$LV_PID"
+	wait "$LV_PID"
+	LV_ST=$?
+fi
+[ "$LV_ST" = 8 ] || t_bad "exit status $LV_ST after SIGINT, expected 8 ($(grep '^lvctl: ' "$LV_LOG" | head -n 3 | tr '\n' ' '))"
+grep -q 'interrupted by signal' "$LV_LOG" || t_bad "no 'interrupted by signal' message"
+[ -z "$T_WHY" ] || sed 's/^/  | /' "$LV_LOG" | tail -n 25
+rm -f "$LV_LOG"
+t_end || FAILED=1
+
+exit $FAILED
