@@ -18,6 +18,9 @@ _start:
 	sgdt entry_state + 16(%rip)		/* limit (2 bytes), base (8 bytes) */
 	movq %rsp, entry_state + 32(%rip)
 
+	/* RSP is 0 at entry: a push would land at the top of the address
+	 * space, which is not mapped */
+	leaq stack_top(%rip), %rsp
 	lgdt gdt64_ptr(%rip)
 	pushq $0x08
 	leaq 1f(%rip), %rax
