@@ -1,0 +1,209 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * labvisor core objects: the VM, its memory slots and its vCPUs.
+ *
+ * Ownership: a VM lives while its fd or any of its vCPU fds is open (each
+ * vCPU holds a reference).  Slots belong to the VM and are published with
+ * RCU so exit handlers can read guest memory without taking a lock; the VM
+ * mutex serialises slot changes and vCPU creation.  A vCPU belongs to the
+ * thread that calls LV_RUN on it; its mutex serialises its ioctls.
+ */
+#ifndef LV_CORE_H
+#define LV_CORE_H
+
+#include <linux/kref.h>
+#include <linux/mutex.h>
+#include <linux/rcupdate.h>
+#include <linux/list.h>
+#include <linux/ratelimit.h>
+#include <asm/fpu/api.h>
+#include <uapi/linux/labvisor.h>
+
+#include "../vmx/vmx.h"
+#include "../ept/ept.h"
+
+#define LV_MAX_VCPUS		8
+#define LV_MAX_SLOTS		32
+#define LV_RUN_IO_DATA_OFFSET	512
+#define LV_RUN_IO_DATA_MAX	(PAGE_SIZE - LV_RUN_IO_DATA_OFFSET)
+#define LV_DR6			4
+#define LV_DR7			5
+
+/* Rate-limited report of a caller's or a guest's mistake. */
+#define lv_warn(fmt, ...) pr_warn_ratelimited("labvisor: " fmt, ##__VA_ARGS__)
+
+/**
+ * struct lv_slot - one memory slot: guest physical range backed by pinned
+ *	user pages
+ * @id: slot number
+ * @flags: LV_MEM_* bits
+ * @gpa: first guest physical address
+ * @npages: number of 4 KiB pages
+ * @uaddr: user address the pages came from
+ * @pages: the pinned pages
+ */
+struct lv_slot {
+	u32 id;
+	u32 flags;
+	u64 gpa;
+	u64 npages;
+	u64 uaddr;
+	struct page **pages;
+};
+
+/**
+ * struct lv_memslots - an immutable set of slots, replaced as a whole
+ * @rcu: for freeing after a grace period
+ * @nr: number of valid entries in @slot
+ * @slot: the slots, unordered
+ */
+struct lv_memslots {
+	struct rcu_head rcu;
+	int nr;
+	struct lv_slot *slot[LV_MAX_SLOTS];
+};
+
+/**
+ * struct lv_vm - a virtual machine
+ * @kref: held by the VM fd and by each vCPU
+ * @lock: serialises slot changes and vCPU creation
+ * @mode: LV_VM_EPT or LV_VM_SHADOW
+ * @slots: current slot set (RCU)
+ * @ept: the EPT hierarchy built from the slots
+ * @vcpus: created vCPUs, by id
+ * @nr_vcpus: number of created vCPUs
+ */
+struct lv_vm {
+	struct kref kref;
+	struct mutex lock;
+	u32 mode;
+	struct lv_memslots __rcu *slots;
+	struct lv_ept ept;
+	struct lv_vcpu *vcpus[LV_MAX_VCPUS];
+	int nr_vcpus;
+};
+
+/* What the next LV_RUN must finish before it enters the guest. */
+enum lv_pending {
+	LV_PENDING_NONE,
+	LV_PENDING_IO_IN,	/* IN: load the data into RAX, skip */
+	LV_PENDING_STRING_IN,	/* INS: store the data to guest memory */
+	LV_PENDING_MMIO_READ,	/* read from MMIO: load into a register, skip */
+	LV_PENDING_HYPERCALL,	/* LV_HC_USER: result into RAX */
+};
+
+/**
+ * struct lv_vcpu - a virtual CPU, with its VMCS
+ * @regs: guest GPRs (RSP lives in the VMCS); first, for the entry code
+ * @vm: the VM (referenced)
+ * @id: vCPU id
+ * @mutex: serialises the vCPU's ioctls
+ * @run: the shared run structure (one page, mmap-able)
+ * @vmcs: this vCPU's VMCS region
+ * @cpu: host CPU whose VMCS cache holds @vmcs, or -1
+ * @launched: VMLAUNCH done since the last VMCLEAR
+ * @vpid: VPID, 0 if none
+ * @loaded_list: entry on the per-CPU list of VMCSs loaded there
+ * @guest_fpu: guest FPU/XSAVE state
+ * @host_cr3: HOST_CR3 currently in the VMCS; likewise @host_cr4
+ * @host_cr4: HOST_CR4 currently in the VMCS
+ * @cr2: guest CR2 (not part of the VMCS)
+ * @cr8: guest TPR as written with MOV CR8
+ * @xcr0: guest XCR0
+ * @efer: guest IA32_EFER
+ * @apic_base: IA32_APIC_BASE as the guest sees it
+ * @msr: guest values of MSRs switched in software
+ * @host_kernel_gs_base: the host's MSR_KERNEL_GS_BASE while the guest's
+ *	is loaded
+ * @dr: guest DR0-3, DR6, DR7 (MOV DR is emulated against these)
+ * @pending: what the next LV_RUN completes first
+ * @pend: parameters of @pending
+ * @l1d_flush: flush L1D before the next VM entry
+ * @stats: exit counts
+ */
+struct lv_vcpu {
+	unsigned long regs[LV_NR_REGS];
+	struct lv_vm *vm;
+	u32 id;
+	struct mutex mutex;
+	struct lv_run *run;
+	void *vmcs;
+	int cpu;
+	bool launched;
+	u16 vpid;
+	struct list_head loaded_list;
+	struct fpu_guest guest_fpu;
+	unsigned long host_cr3, host_cr4;
+	unsigned long cr2;
+	u64 cr8;
+	u64 xcr0;
+	u64 efer;
+	u64 apic_base;
+	struct {
+		u64 star, lstar, cstar, sfmask, kernel_gs_base;
+		u64 tsc_aux, misc_enable;
+	} msr;
+	u64 host_kernel_gs_base;
+	unsigned long dr[6];
+	enum lv_pending pending;
+	struct {
+		u64 gva;	/* STRING_IN: first element */
+		u32 count;	/* STRING_IN: elements */
+		u8 size;	/* IO_IN, STRING_IN, MMIO_READ: bytes */
+		u8 reg;		/* MMIO_READ: destination register */
+		u8 dst_size;	/* MMIO_READ: destination operand size */
+		u8 extend;	/* MMIO_READ: LV_EXT_* */
+		bool high8;	/* MMIO_READ: AH..BH */
+		bool down;	/* STRING_IN: EFLAGS.DF was set */
+		bool rep;	/* STRING_IN: REP prefix */
+		u8 addr_size;	/* STRING_IN: address size in bytes */
+		u8 len;		/* instruction length to skip */
+	} pend;
+	bool l1d_flush;
+	struct lv_vcpu_stats stats;
+};
+
+/* main.c */
+extern u64 lv_host_xcr0;
+
+/* vm.c */
+int lv_vm_create(u32 mode);
+void lv_vm_put(struct lv_vm *vm);
+
+/* vcpu.c */
+int lv_vcpu_create(struct lv_vm *vm, unsigned long id);
+
+/* memory.c: guest physical memory through the slots */
+struct lv_slot *lv_slot_find(struct lv_memslots *slots, u64 gpa);
+int lv_gpa_read(struct lv_vm *vm, u64 gpa, void *buf, unsigned int len);
+int lv_gpa_write(struct lv_vm *vm, u64 gpa, const void *buf, unsigned int len);
+int lv_set_memory_region(struct lv_vm *vm, const struct lv_memory_region *r);
+void lv_memslots_free(struct lv_vm *vm);
+
+/* paging.c: guest linear -> guest physical */
+
+/**
+ * struct lv_paging - the guest state a page walk depends on
+ * @cr0: guest CR0 (as the guest sees it)
+ * @cr3: guest CR3
+ * @cr4: guest CR4
+ * @efer: guest IA32_EFER
+ */
+struct lv_paging {
+	u64 cr0, cr3, cr4, efer;
+};
+
+#define LV_WALK_WRITE	(1U << 1)
+#define LV_WALK_USER	(1U << 2)
+#define LV_WALK_FETCH	(1U << 4)
+
+int lv_gva_to_gpa(struct lv_vm *vm, const struct lv_paging *pg, u64 gva,
+		  unsigned int access, u64 *gpa, u32 *pf_error);
+int lv_gva_read(struct lv_vm *vm, const struct lv_paging *pg, u64 gva,
+		void *buf, unsigned int len, unsigned int access, u64 *fault_gva,
+		u32 *pf_error);
+int lv_gva_write(struct lv_vm *vm, const struct lv_paging *pg, u64 gva,
+		 const void *buf, unsigned int len, unsigned int access,
+		 u64 *fault_gva, u32 *pf_error);
+
+#endif /* LV_CORE_H */

@@ -1,0 +1,137 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * labvisor: a hypervisor in a kernel module, with its own VMX driver.
+ *
+ * This file: module load and unload, and /dev/labvisor, the system fd
+ * (API version, capabilities, VM creation).
+ */
+#include <linux/cpu.h>
+#include <linux/device.h>
+#include <linux/fs.h>
+#include <linux/miscdevice.h>
+#include <linux/module.h>
+#include <linux/uaccess.h>
+#include <asm/fpu/xcr.h>
+
+#include "lv.h"
+#include "../vmx/exit.h"
+#include "../vmx/vmcs.h"
+
+u64 lv_host_xcr0;
+
+static long lv_get_caps(void __user *argp)
+{
+	struct lv_caps caps = {
+		.api_version = LV_API_VERSION,
+		.max_vcpus = LV_MAX_VCPUS,
+		.max_slots = LV_MAX_SLOTS,
+		.run_mmap_size = PAGE_SIZE,
+		.vmx_basic = lv_vmx.basic,
+		.ept_vpid_cap = lv_vmx.ept_vpid,
+	};
+
+	if (lv_vmx.has_ept)
+		caps.flags |= LV_CAP_EPT;
+	if (lv_vmx.has_ept_2m)
+		caps.flags |= LV_CAP_EPT_2M;
+	if (lv_vmx.has_vpid)
+		caps.flags |= LV_CAP_VPID;
+	if (lv_vmx.has_ug)
+		caps.flags |= LV_CAP_UNRESTRICTED;
+	return copy_to_user(argp, &caps, sizeof(caps)) ? -EFAULT : 0;
+}
+
+static long lv_dev_ioctl(struct file *file, unsigned int cmd, unsigned long arg)
+{
+	switch (cmd) {
+	case LV_GET_API_VERSION:
+		if (arg) {
+			lv_warn("LV_GET_API_VERSION takes no argument\n");
+			return -EINVAL;
+		}
+		return LV_API_VERSION;
+	case LV_GET_CAPS:
+		return lv_get_caps((void __user *)arg);
+	case LV_CREATE_VM:
+		if (arg > U32_MAX) {
+			lv_warn("LV_CREATE_VM: unknown memory mode %lu\n", arg);
+			return -EINVAL;
+		}
+		return lv_vm_create(arg);
+	}
+	lv_warn("unknown system ioctl 0x%x\n", cmd);
+	return -ENOTTY;
+}
+
+static const struct file_operations lv_dev_fops = {
+	.owner		= THIS_MODULE,
+	.unlocked_ioctl	= lv_dev_ioctl,
+	.llseek		= noop_llseek,
+};
+
+static ssize_t vmx_cpus_show(struct device *dev, struct device_attribute *attr,
+			     char *buf)
+{
+	return sysfs_emit(buf, "%*pbl\n", cpumask_pr_args(lv_vmx_cpus()));
+}
+static DEVICE_ATTR_RO(vmx_cpus);
+
+static struct attribute *lv_dev_attrs[] = {
+	&dev_attr_vmx_cpus.attr,
+	NULL,
+};
+ATTRIBUTE_GROUPS(lv_dev);
+
+static struct miscdevice lv_dev = {
+	.minor	= MISC_DYNAMIC_MINOR,
+	.name	= "labvisor",
+	.fops	= &lv_dev_fops,
+	.groups	= lv_dev_groups,
+	.mode	= 0600,
+};
+
+static int __init lv_init(void)
+{
+	int err;
+
+	if (boot_cpu_has(X86_FEATURE_XSAVE))
+		lv_host_xcr0 = xgetbv(XCR_XFEATURE_ENABLED_MASK);
+	err = lv_vmx_init();
+	if (err)
+		return err;
+	err = lv_vmcs_global_init();
+	if (err)
+		goto fail_vmx;
+	err = lv_vmx_run_init();
+	if (err)
+		goto fail_vmcs;
+	lv_cpuid_init();
+	err = misc_register(&lv_dev);
+	if (err)
+		goto fail_run;
+	pr_info("labvisor: ready, API version %d, /dev/labvisor\n", LV_API_VERSION);
+	return 0;
+
+fail_run:
+	lv_vmx_run_exit();
+fail_vmcs:
+	lv_vmcs_global_exit();
+fail_vmx:
+	lv_vmx_exit();
+	return err;
+}
+
+static void __exit lv_exit(void)
+{
+	misc_deregister(&lv_dev);
+	lv_vmx_run_exit();
+	lv_vmcs_global_exit();
+	lv_vmx_exit();
+	pr_info("labvisor: unloaded\n");
+}
+
+module_init(lv_init);
+module_exit(lv_exit);
+MODULE_LICENSE("GPL");
+MODULE_DESCRIPTION("labvisor: a VMX hypervisor for systems research");
+MODULE_AUTHOR("The labvisor authors");

@@ -1,0 +1,237 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * The vCPU object and its file descriptor: run, registers, statistics and
+ * the mmap()-ed run structure.
+ */
+#include <linux/anon_inodes.h>
+#include <linux/file.h>
+#include <linux/fs.h>
+#include <linux/mm.h>
+#include <linux/module.h>
+#include <linux/slab.h>
+#include <linux/uaccess.h>
+#include <asm/io.h>
+
+#include "lv.h"
+#include "validate.h"
+#include "../vmx/vmcs.h"
+
+/* registers live in the VMCS: make it current on this CPU while we touch it */
+static void vcpu_vmcs_get(struct lv_vcpu *vcpu)
+{
+	preempt_disable();
+	lv_vmcs_load(vcpu);
+}
+
+static void vcpu_vmcs_put(void)
+{
+	preempt_enable();
+}
+
+static long vcpu_get_regs(struct lv_vcpu *vcpu, void __user *argp)
+{
+	struct lv_regs regs;
+
+	vcpu_vmcs_get(vcpu);
+	lv_vmcs_get_regs(vcpu, &regs);
+	vcpu_vmcs_put();
+	return copy_to_user(argp, &regs, sizeof(regs)) ? -EFAULT : 0;
+}
+
+static long vcpu_set_regs(struct lv_vcpu *vcpu, void __user *argp)
+{
+	struct lv_regs regs;
+
+	if (copy_from_user(&regs, argp, sizeof(regs)))
+		return -EFAULT;
+	if (lv_validate_regs(&regs)) {
+		lv_warn("LV_SET_REGS: invalid RFLAGS 0x%llx\n", regs.rflags);
+		return -EINVAL;
+	}
+	vcpu_vmcs_get(vcpu);
+	lv_vmcs_set_regs(vcpu, &regs);
+	vcpu_vmcs_put();
+	return 0;
+}
+
+static long vcpu_get_sregs(struct lv_vcpu *vcpu, void __user *argp)
+{
+	struct lv_sregs sregs;
+
+	vcpu_vmcs_get(vcpu);
+	lv_vmcs_get_sregs(vcpu, &sregs);
+	vcpu_vmcs_put();
+	return copy_to_user(argp, &sregs, sizeof(sregs)) ? -EFAULT : 0;
+}
+
+static long vcpu_set_sregs(struct lv_vcpu *vcpu, void __user *argp)
+{
+	struct lv_sregs sregs;
+
+	if (copy_from_user(&sregs, argp, sizeof(sregs)))
+		return -EFAULT;
+	if (lv_validate_sregs(&sregs, lv_vmx.has_ug, boot_cpu_data.x86_phys_bits)) {
+		lv_warn("LV_SET_SREGS: invalid state (cr0 0x%llx cr4 0x%llx efer 0x%llx)\n",
+			sregs.cr0, sregs.cr4, sregs.efer);
+		return -EINVAL;
+	}
+	vcpu_vmcs_get(vcpu);
+	lv_vmcs_set_sregs(vcpu, &sregs);
+	vcpu_vmcs_put();
+	return 0;
+}
+
+static long vcpu_run(struct lv_vcpu *vcpu, unsigned long arg)
+{
+	if (arg) {
+		lv_warn("LV_RUN takes no argument\n");
+		return -EINVAL;
+	}
+	return lv_vmx_run(vcpu);
+}
+
+static long vcpu_ioctl(struct file *file, unsigned int cmd, unsigned long arg)
+{
+	struct lv_vcpu *vcpu = file->private_data;
+	void __user *argp = (void __user *)arg;
+	long ret;
+
+	if (mutex_lock_killable(&vcpu->mutex))
+		return -EINTR;
+	switch (cmd) {
+	case LV_RUN:
+		ret = vcpu_run(vcpu, arg);
+		break;
+	case LV_GET_REGS:
+		ret = vcpu_get_regs(vcpu, argp);
+		break;
+	case LV_SET_REGS:
+		ret = vcpu_set_regs(vcpu, argp);
+		break;
+	case LV_GET_SREGS:
+		ret = vcpu_get_sregs(vcpu, argp);
+		break;
+	case LV_SET_SREGS:
+		ret = vcpu_set_sregs(vcpu, argp);
+		break;
+	case LV_GET_STATS:
+		ret = copy_to_user(argp, &vcpu->stats, sizeof(vcpu->stats)) ?
+		      -EFAULT : 0;
+		break;
+	default:
+		lv_warn("unknown vCPU ioctl 0x%x\n", cmd);
+		ret = -ENOTTY;
+	}
+	mutex_unlock(&vcpu->mutex);
+	return ret;
+}
+
+static int vcpu_mmap(struct file *file, struct vm_area_struct *vma)
+{
+	struct lv_vcpu *vcpu = file->private_data;
+
+	if (vma->vm_pgoff != 0 || vma->vm_end - vma->vm_start != PAGE_SIZE) {
+		lv_warn("vCPU mmap: only one page at offset 0\n");
+		return -EINVAL;
+	}
+	vma->vm_flags |= VM_DONTEXPAND | VM_DONTDUMP;
+	return remap_pfn_range(vma, vma->vm_start,
+			       virt_to_phys(vcpu->run) >> PAGE_SHIFT,
+			       PAGE_SIZE, vma->vm_page_prot);
+}
+
+static void vcpu_free(struct lv_vcpu *vcpu)
+{
+	lv_vmcs_destroy(vcpu);
+	fpu_free_guest_fpstate(&vcpu->guest_fpu);
+	free_page((unsigned long)vcpu->run);
+	kfree(vcpu);
+}
+
+static int vcpu_release(struct inode *inode, struct file *file)
+{
+	struct lv_vcpu *vcpu = file->private_data;
+	struct lv_vm *vm = vcpu->vm;
+
+	mutex_lock(&vm->lock);
+	vm->vcpus[vcpu->id] = NULL;
+	vm->nr_vcpus--;
+	mutex_unlock(&vm->lock);
+	vcpu_free(vcpu);
+	lv_vm_put(vm);
+	return 0;
+}
+
+static const struct file_operations lv_vcpu_fops = {
+	.owner		= THIS_MODULE,
+	.unlocked_ioctl	= vcpu_ioctl,
+	.mmap		= vcpu_mmap,
+	.release	= vcpu_release,
+	.llseek		= noop_llseek,
+};
+
+/**
+ * lv_vcpu_create() - create a vCPU and return a file descriptor for it
+ * @vm: the VM
+ * @id: vCPU id, 0 .. LV_MAX_VCPUS - 1
+ *
+ * Return: the fd; -EINVAL for an id out of range; -EEXIST if the id is
+ * taken; -ENOMEM; -EIO if the VMCS could not be set up.
+ */
+int lv_vcpu_create(struct lv_vm *vm, unsigned long id)
+{
+	struct lv_vcpu *vcpu;
+	int fd, err;
+
+	if (id >= LV_MAX_VCPUS) {
+		lv_warn("LV_CREATE_VCPU: id %lu out of range (max %d)\n",
+			id, LV_MAX_VCPUS - 1);
+		return -EINVAL;
+	}
+	vcpu = kzalloc(sizeof(*vcpu), GFP_KERNEL_ACCOUNT);
+	if (!vcpu)
+		return -ENOMEM;
+	vcpu->run = (struct lv_run *)get_zeroed_page(GFP_KERNEL_ACCOUNT);
+	if (!vcpu->run) {
+		kfree(vcpu);
+		return -ENOMEM;
+	}
+	if (!fpu_alloc_guest_fpstate(&vcpu->guest_fpu)) {
+		free_page((unsigned long)vcpu->run);
+		kfree(vcpu);
+		return -ENOMEM;
+	}
+	vcpu->vm = vm;
+	vcpu->id = id;
+	mutex_init(&vcpu->mutex);
+
+	mutex_lock(&vm->lock);
+	if (vm->vcpus[id]) {
+		lv_warn("LV_CREATE_VCPU: vCPU %lu exists\n", id);
+		err = -EEXIST;
+		goto fail_locked;
+	}
+	err = lv_vmcs_create(vcpu);
+	if (err)
+		goto fail_locked;
+	kref_get(&vm->kref);
+	fd = anon_inode_getfd("labvisor-vcpu", &lv_vcpu_fops, vcpu,
+			      O_RDWR | O_CLOEXEC);
+	if (fd < 0) {
+		mutex_unlock(&vm->lock);
+		vcpu_free(vcpu);
+		lv_vm_put(vm);
+		return fd;
+	}
+	vm->vcpus[id] = vcpu;
+	vm->nr_vcpus++;
+	mutex_unlock(&vm->lock);
+	return fd;
+
+fail_locked:
+	mutex_unlock(&vm->lock);
+	fpu_free_guest_fpstate(&vcpu->guest_fpu);
+	free_page((unsigned long)vcpu->run);
+	kfree(vcpu);
+	return err;
+}

@@ -1,0 +1,131 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * The VM object and its file descriptor: memory slots and vCPU creation.
+ */
+#include <linux/anon_inodes.h>
+#include <linux/file.h>
+#include <linux/fs.h>
+#include <linux/module.h>
+#include <linux/slab.h>
+#include <linux/uaccess.h>
+
+#include "lv.h"
+#include "validate.h"
+
+static void vm_free(struct kref *kref)
+{
+	struct lv_vm *vm = container_of(kref, struct lv_vm, kref);
+
+	lv_memslots_free(vm);
+	/* no vCPU is left, so no CPU can still walk these tables */
+	lv_vmx_invept_all();
+	lv_ept_destroy(&vm->ept);
+	kfree(vm);
+}
+
+/**
+ * lv_vm_put() - drop a reference to a VM
+ * @vm: the VM; freed with the last reference
+ */
+void lv_vm_put(struct lv_vm *vm)
+{
+	kref_put(&vm->kref, vm_free);
+}
+
+static long vm_set_memory_region(struct lv_vm *vm, void __user *argp)
+{
+	struct lv_memory_region r;
+	int err;
+
+	if (copy_from_user(&r, argp, sizeof(r)))
+		return -EFAULT;
+	err = lv_validate_region(&r, LV_MAX_SLOTS, boot_cpu_data.x86_phys_bits);
+	if (err) {
+		lv_warn("LV_SET_MEMORY_REGION: invalid region (slot %u flags 0x%x gpa 0x%llx size 0x%llx uaddr 0x%llx)\n",
+			r.slot, r.flags, r.gpa, r.size, r.uaddr);
+		return err;
+	}
+	return lv_set_memory_region(vm, &r);
+}
+
+static long vm_ioctl(struct file *file, unsigned int cmd, unsigned long arg)
+{
+	struct lv_vm *vm = file->private_data;
+
+	switch (cmd) {
+	case LV_SET_MEMORY_REGION:
+		return vm_set_memory_region(vm, (void __user *)arg);
+	case LV_CREATE_VCPU:
+		return lv_vcpu_create(vm, arg);
+	}
+	lv_warn("unknown VM ioctl 0x%x\n", cmd);
+	return -ENOTTY;
+}
+
+static int vm_release(struct inode *inode, struct file *file)
+{
+	lv_vm_put(file->private_data);
+	return 0;
+}
+
+static const struct file_operations lv_vm_fops = {
+	.owner		= THIS_MODULE,
+	.unlocked_ioctl	= vm_ioctl,
+	.release	= vm_release,
+	.llseek		= noop_llseek,
+};
+
+/**
+ * lv_vm_create() - create a VM and return a file descriptor for it
+ * @mode: LV_VM_EPT or LV_VM_SHADOW
+ *
+ * Return: the fd, -EINVAL for an unknown mode, -EOPNOTSUPP if the CPU or
+ * this version cannot run the mode, -ENOMEM, or an fd allocation error.
+ */
+int lv_vm_create(u32 mode)
+{
+	struct lv_memslots *slots;
+	struct lv_vm *vm;
+	int fd, err;
+
+	if (mode != LV_VM_EPT && mode != LV_VM_SHADOW) {
+		lv_warn("LV_CREATE_VM: unknown memory mode %u\n", mode);
+		return -EINVAL;
+	}
+	if (mode == LV_VM_SHADOW) {
+		lv_warn("LV_CREATE_VM: shadow paging is not available in this version\n");
+		return -EOPNOTSUPP;
+	}
+	if (!lv_vmx.has_ept || !lv_vmx.has_ug) {
+		lv_warn("LV_CREATE_VM: this CPU lacks %s, which EPT VMs need; shadow paging is not available in this version\n",
+			!lv_vmx.has_ept ? "EPT" : "unrestricted guest");
+		return -EOPNOTSUPP;
+	}
+
+	vm = kzalloc(sizeof(*vm), GFP_KERNEL_ACCOUNT);
+	slots = kzalloc(sizeof(*slots), GFP_KERNEL_ACCOUNT);
+	if (!vm || !slots) {
+		err = -ENOMEM;
+		goto fail;
+	}
+	err = lv_ept_init(&vm->ept);
+	if (err)
+		goto fail;
+	kref_init(&vm->kref);
+	mutex_init(&vm->lock);
+	vm->mode = mode;
+	RCU_INIT_POINTER(vm->slots, slots);
+
+	fd = anon_inode_getfd("labvisor-vm", &lv_vm_fops, vm, O_RDWR | O_CLOEXEC);
+	if (fd < 0) {
+		lv_ept_destroy(&vm->ept);
+		err = fd;
+		goto fail;
+	}
+	return fd;
+
+fail:
+	kfree(slots);
+	kfree(vm);
+	return err;
+}

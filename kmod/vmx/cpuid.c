@@ -1,0 +1,159 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * CPUID as the guest sees it: the host's, minus what labvisor does not
+ * virtualise (VMX, SMX, MONITOR, PMU, x2APIC, TSC deadline, speculation
+ * controls, PKU, AVX-512/AMX, MPX, SGX, PT, RDTSCP, XSAVES, MTRRs, MCE),
+ * plus the hypervisor bit and the signature leaf 0x40000000 "labvisor".
+ */
+#include <linux/bits.h>
+#include <asm/cpufeature.h>
+#include <asm/fpu/xcr.h>
+#include <asm/fpu/types.h>
+#include <asm/processor.h>
+
+#include "../core/lv.h"
+#include "exit.h"
+#include "vmx.h"
+
+#define LV_CPUID_SIGNATURE	0x40000000
+#define LV_CPUID_MAX_HV_LEAF	0x40000000
+
+/* XCR0 features a guest may enable */
+static u64 guest_xcr0_mask;
+
+/* ("labv", "isor", "\0\0\0\0") in EBX, ECX, EDX */
+#define SIG_EBX	0x7662616c
+#define SIG_ECX	0x726f7369
+
+/* leaf 1 */
+#define L1_ECX_HIDE (BIT(3) | BIT(5) | BIT(6) | BIT(15) | BIT(18) | BIT(21) | \
+		     BIT(24))	/* MONITOR VMX SMX PDCM DCA x2APIC TSC-deadline */
+#define L1_EDX_HIDE (BIT(7) | BIT(12) | BIT(14) | BIT(22) | BIT(29))
+			/* MCE MTRR MCA ACPI(thermal MSRs) TM */
+/* leaf 7.0 */
+#define L7_EBX_HIDE (BIT(2) | BIT(4) | BIT(10) | BIT(11) | BIT(12) | BIT(14) | \
+		     BIT(15) | BIT(16) | BIT(17) | BIT(21) | BIT(25) | \
+		     BIT(26) | BIT(27) | BIT(28) | BIT(30) | BIT(31))
+	/* SGX HLE INVPCID RTM RDT-M MPX RDT-A AVX512F/DQ/IFMA PT AVX512PF/ER/CD/BW/VL */
+#define L7_ECX_HIDE (BIT(1) | BIT(3) | BIT(4) | BIT(5) | BIT(6) | BIT(11) | \
+		     BIT(12) | BIT(14) | BIT(16) | BIT(30))
+	/* AVX512VBMI PKU OSPKE WAITPKG VBMI2 VNNI BITALG VPOPCNTDQ LA57 SGX-LC */
+#define L7_EDX_HIDE (BIT(2) | BIT(3) | BIT(8) | BIT(22) | BIT(23) | BIT(24) | \
+		     BIT(25) | BIT(26) | BIT(27) | BIT(28) | BIT(29) | BIT(31))
+	/* AVX512 4VNNIW/4FMAPS/VP2INTERSECT AMX-BF16 AVX512FP16 AMX-TILE/INT8
+	 * IBRS/IBPB STIBP L1D_FLUSH ARCH_CAPABILITIES SSBD
+	 */
+
+/**
+ * lv_cpuid_init() - derive the XCR0 mask guests may use
+ *
+ * Return: 0.
+ */
+int lv_cpuid_init(void)
+{
+	guest_xcr0_mask = lv_host_xcr0 &
+			  (XFEATURE_MASK_FP | XFEATURE_MASK_SSE | XFEATURE_MASK_YMM);
+	return 0;
+}
+
+/* size of an XSAVE area holding the features in @mask */
+static u32 xsave_size(u64 mask)
+{
+	u32 size = 512 + 64, a, b, c, d;
+	int i;
+
+	for (i = 2; i < 64; i++) {
+		if (!(mask & BIT_ULL(i)))
+			continue;
+		cpuid_count(0xd, i, &a, &b, &c, &d);
+		if (a + b > size)
+			size = a + b;
+	}
+	return size;
+}
+
+static void leaf_xsave(struct lv_vcpu *vcpu, u32 sub, u32 *a, u32 *b, u32 *c,
+		       u32 *d)
+{
+	if (sub == 0) {
+		*a = (u32)guest_xcr0_mask;
+		*d = guest_xcr0_mask >> 32;
+		*b = xsave_size(vcpu->xcr0);
+		*c = xsave_size(guest_xcr0_mask);
+	} else if (sub == 1) {
+		*a &= BIT(0) | BIT(1) | BIT(2);	/* XSAVEOPT XSAVEC XGETBV1 */
+		*b = xsave_size(vcpu->xcr0);
+		*c = 0;
+		*d = 0;
+	} else if (sub >= 64 || !(guest_xcr0_mask & BIT_ULL(sub))) {
+		*a = *b = *c = *d = 0;
+	}
+}
+
+/**
+ * lv_cpuid() - the guest's view of one CPUID leaf
+ * @vcpu: the vCPU (its id, CR4 and XCR0 shape some leaves)
+ * @leaf: EAX
+ * @sub: ECX
+ * @a: EAX result; likewise @b, @c, @d
+ * @b: EBX result
+ * @c: ECX result
+ * @d: EDX result
+ */
+void lv_cpuid(struct lv_vcpu *vcpu, u32 leaf, u32 sub, u32 *a, u32 *b,
+	      u32 *c, u32 *d)
+{
+	if ((leaf & 0xf0000000) == 0x40000000) {
+		*a = *b = *c = *d = 0;
+		if (leaf == LV_CPUID_SIGNATURE) {
+			*a = LV_CPUID_MAX_HV_LEAF;
+			*b = SIG_EBX;
+			*c = SIG_ECX;
+		}
+		return;
+	}
+
+	cpuid_count(leaf, sub, a, b, c, d);
+	switch (leaf) {
+	case 0:
+		break;
+	case 1:
+		*c &= ~L1_ECX_HIDE;
+		*c |= BIT(31);			/* running under a hypervisor */
+		*c &= ~BIT(27);			/* OSXSAVE follows guest CR4 */
+		if (lv_vmread(CR4_READ_SHADOW) & X86_CR4_OSXSAVE)
+			*c |= BIT(27);
+		*d &= ~L1_EDX_HIDE;
+		*b = (*b & 0x00ffffff) | (vcpu->id << 24);
+		break;
+	case 5:					/* MONITOR/MWAIT */
+	case 0xa:				/* architectural PMU */
+	case 0xf: case 0x10:			/* RDT */
+	case 0x12:				/* SGX */
+	case 0x14:				/* processor trace */
+	case 0x1b: case 0x1d: case 0x1e:	/* PCONFIG, AMX */
+		*a = *b = *c = *d = 0;
+		break;
+	case 6:
+		*a = *b = *c = *d = 0;		/* no thermal or power MSRs */
+		break;
+	case 7:
+		if (sub == 0) {
+			*b &= ~L7_EBX_HIDE;
+			*c &= ~L7_ECX_HIDE;
+			*d &= ~L7_EDX_HIDE;
+		} else {
+			*a = *b = *c = *d = 0;
+		}
+		break;
+	case 0xb: case 0x1f:
+		*d = vcpu->id;
+		break;
+	case 0xd:
+		leaf_xsave(vcpu, sub, a, b, c, d);
+		break;
+	case 0x80000001:
+		*d &= ~BIT(27);			/* RDTSCP */
+		break;
+	}
+}

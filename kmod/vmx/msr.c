@@ -1,0 +1,148 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * The MSRs a guest may use.  Every MSR exits (the bitmap in vmcs.c lets
+ * through only FS/GS base, SYSENTER and PAT, which the VMCS switches);
+ * those below are emulated, every other access gets #GP in the guest.
+ */
+#include <asm/msr-index.h>
+#include <asm/apicdef.h>
+#include <asm/msr.h>
+
+#include "../core/lv.h"
+#include "exit.h"
+#include "vmcs.h"
+#include "vmx.h"
+
+static bool canonical(u64 addr)
+{
+	return (u64)((s64)(addr << 16) >> 16) == addr;
+}
+
+/**
+ * lv_msr_read() - RDMSR as the guest sees it
+ * @vcpu: the vCPU, VMCS current
+ * @msr: ECX
+ * @val: the result
+ *
+ * Return: 0, or -EINVAL when the guest must get #GP.
+ */
+int lv_msr_read(struct lv_vcpu *vcpu, u32 msr, u64 *val)
+{
+	switch (msr) {
+	case MSR_IA32_TSC:
+		*val = rdtsc() + lv_vmread64(TSC_OFFSET);
+		return 0;
+	case MSR_IA32_APICBASE:
+		*val = vcpu->apic_base;
+		return 0;
+	case MSR_IA32_UCODE_REV:
+	case MSR_IA32_MCG_CAP:
+	case MSR_IA32_MCG_STATUS:
+		*val = 0;
+		return 0;
+	case MSR_IA32_MISC_ENABLE:
+		*val = vcpu->msr.misc_enable;
+		return 0;
+	case MSR_EFER:
+		*val = vcpu->efer;
+		return 0;
+	case MSR_STAR:
+		*val = vcpu->msr.star;
+		return 0;
+	case MSR_LSTAR:
+		*val = vcpu->msr.lstar;
+		return 0;
+	case MSR_CSTAR:
+		*val = vcpu->msr.cstar;
+		return 0;
+	case MSR_SYSCALL_MASK:
+		*val = vcpu->msr.sfmask;
+		return 0;
+	case MSR_KERNEL_GS_BASE:
+		/* loaded in the MSR while the vCPU is loaded (run.c) */
+		rdmsrl(MSR_KERNEL_GS_BASE, *val);
+		return 0;
+	case MSR_FS_BASE:
+		*val = lv_vmread(GUEST_FS_BASE);
+		return 0;
+	case MSR_GS_BASE:
+		*val = lv_vmread(GUEST_GS_BASE);
+		return 0;
+	case MSR_IA32_CR_PAT:
+		*val = lv_vmread64(GUEST_IA32_PAT);
+		return 0;
+	}
+	return -EINVAL;
+}
+
+/**
+ * lv_msr_write() - WRMSR as the guest sees it
+ * @vcpu: the vCPU, VMCS current
+ * @msr: ECX
+ * @val: EDX:EAX
+ *
+ * Return: 0, or -EINVAL when the guest must get #GP.
+ */
+int lv_msr_write(struct lv_vcpu *vcpu, u32 msr, u64 val)
+{
+	u64 efer_ok = EFER_SCE | EFER_LME | EFER_LMA |
+		      (boot_cpu_has(X86_FEATURE_NX) ? EFER_NX : 0);
+
+	switch (msr) {
+	case MSR_IA32_TSC:
+		lv_vmwrite(TSC_OFFSET, val - rdtsc());
+		return 0;
+	case MSR_IA32_APICBASE:
+		if (val & (0xffULL | BIT_ULL(9) | ~((1ULL << boot_cpu_data.x86_phys_bits) - 1)))
+			return -EINVAL;
+		vcpu->apic_base = val;
+		return 0;
+	case MSR_IA32_UCODE_REV:
+		return 0;	/* Linux writes 0 before reading it */
+	case MSR_IA32_MISC_ENABLE:
+		vcpu->msr.misc_enable = val;
+		return 0;
+	case MSR_EFER:
+		if (val & ~efer_ok)
+			return -EINVAL;
+		/* LMA is read-only; LME may not change while paging is on */
+		val = (val & ~EFER_LMA) | (vcpu->efer & EFER_LMA);
+		if (((val ^ vcpu->efer) & EFER_LME) &&
+		    (lv_vmread(CR0_READ_SHADOW) & X86_CR0_PG))
+			return -EINVAL;
+		lv_vmcs_set_efer(vcpu, val);
+		return 0;
+	case MSR_STAR:
+		vcpu->msr.star = val;
+		break;
+	case MSR_LSTAR:
+		if (!canonical(val))
+			return -EINVAL;
+		vcpu->msr.lstar = val;
+		break;
+	case MSR_CSTAR:
+		if (!canonical(val))
+			return -EINVAL;
+		vcpu->msr.cstar = val;
+		break;
+	case MSR_SYSCALL_MASK:
+		vcpu->msr.sfmask = val & 0xffffffff;
+		break;
+	case MSR_KERNEL_GS_BASE:
+		if (!canonical(val))
+			return -EINVAL;
+		wrmsrl(MSR_KERNEL_GS_BASE, val);
+		return 0;
+	case MSR_FS_BASE:
+	case MSR_GS_BASE:
+		if (!canonical(val))
+			return -EINVAL;
+		lv_vmwrite(msr == MSR_FS_BASE ? GUEST_FS_BASE : GUEST_GS_BASE, val);
+		return 0;
+	default:
+		return -EINVAL;
+	}
+	/* a syscall MSR: run.c keeps the guest value in the hardware MSR */
+	lv_vmx_load_syscall_msrs(vcpu);
+	return 0;
+}
