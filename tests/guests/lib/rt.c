@@ -43,11 +43,15 @@ enum hv hv_detect(u32 *max_leaf)
 {
 	u32 a, b, c, d;
 
+	u32 hv_bit;
+
 	cpuid(1, 0, &a, &b, &c, &d);
-	if (!(c & (1U << 31))) {
-		*max_leaf = 0;
-		return HV_NONE;
-	}
+	hv_bit = c & (1U << 31);
+	/*
+	 * The signature is read even when CPUID.1:ECX bit 31 is clear (cpuid.elf
+	 * checks that bit): the exact signatures cannot come out of a CPU that
+	 * answers leaf 0x40000000 with the data of its highest basic leaf.
+	 */
 	cpuid(0x40000000, 0, &a, &b, &c, &d);
 	*max_leaf = a;
 	/* "labvisor": EBX "labv", ECX "isor", EDX 0 */
@@ -56,6 +60,10 @@ enum hv hv_detect(u32 *max_leaf)
 	/* "KVMKVMKVM\0\0\0" */
 	if (b == 0x4b4d564b && c == 0x564b4d56 && d == 0x0000004d)
 		return HV_KVM;
+	if (!hv_bit) {
+		*max_leaf = 0;
+		return HV_NONE;
+	}
 	return HV_OTHER;
 }
 
