@@ -64,7 +64,7 @@ int lv_validate_region(const struct lv_memory_region *r, u32 max_slots,
  */
 int lv_validate_regs(const struct lv_regs *regs)
 {
-	u64 reserved = ~0x3f7fd5ULL;
+	u64 reserved = ~0x3f7fd7ULL;	/* bits 3, 5, 15, 22-63 */
 
 	if (!(regs->rflags & X86_EFLAGS_FIXED) || (regs->rflags & reserved))
 		return -EINVAL;

@@ -144,9 +144,11 @@ static int lv_vmx_probe(void)
 			(lv_vmx.proc2 & SECONDARY_EXEC_UNRESTRICTED_GUEST);
 	lv_vmx.has_vpid = enable_vpid &&
 			  (lv_vmx.proc2 & SECONDARY_EXEC_ENABLE_VPID) &&
-			  (lv_vmx.ept_vpid & VMX_VPID_INVVPID_BIT) &&
-			  (lv_vmx.ept_vpid & (VMX_VPID_EXTENT_SINGLE_CONTEXT_BIT |
-					      VMX_VPID_EXTENT_GLOBAL_CONTEXT_BIT));
+			  /* <asm/vmx.h> numbers the VPID bits from bit 32 */
+			  ((lv_vmx.ept_vpid >> 32) & VMX_VPID_INVVPID_BIT) &&
+			  ((lv_vmx.ept_vpid >> 32) &
+			   (VMX_VPID_EXTENT_SINGLE_CONTEXT_BIT |
+			    VMX_VPID_EXTENT_GLOBAL_CONTEXT_BIT));
 	if (!lv_vmx.has_ept)
 		lv_vmx.proc2 &= ~(SECONDARY_EXEC_ENABLE_EPT |
 				  SECONDARY_EXEC_UNRESTRICTED_GUEST);
