@@ -59,18 +59,38 @@ class Report:
 
     def fail(self, name, why):
         why = ' '.join(why.split())
-        if len(why) > 400:
-            why = why[:400] + '...'
+        if len(why) > 600:
+            why = why[:600] + '...'
         self.lines.append(f'TEST kunit/{name} FAIL {why}')
         self.failed += 1
 
 
+FAILED_AT = re.compile(r'^# \S+: (EXPECTATION|ASSERTION) FAILED at (\S+)$')
+
+
 def diag_summary(diags):
-    """The useful part of a failing case's diagnostics, on one line."""
-    keep = [d.strip().lstrip('#').strip() for d in diags
-            if not RUNNING.match(d)]
-    keep = [k for k in keep if k and k != 'KTAP version 1']
-    return '; '.join(keep[:6])
+    """The useful part of a case's diagnostics, on one line: the first two
+    failed expectations (file:line and KUnit's explanation), and how many
+    more there were."""
+    lines = [d.strip() for d in diags if not RUNNING.match(d)]
+    lines = [l for l in lines if l and l != 'KTAP version 1']
+    blocks, cur = [], None
+    for l in lines:
+        m = FAILED_AT.match(l)
+        if m:
+            cur = [m.group(2).rsplit('/', 1)[-1] + ':']
+            blocks.append(cur)
+        elif cur is not None:
+            cur.append(re.sub(r'^# \S+: ', '', l))
+        else:
+            blocks.append([l.lstrip('#').strip()])
+    if not blocks:
+        return ''
+    out = '; '.join(' '.join(b) for b in blocks[:2])
+    failed = sum(1 for l in lines if FAILED_AT.match(l))
+    if failed > 2:
+        out += f' (+{failed - 2} more failed expectations)'
+    return out
 
 
 def parse(lines, nsuites, qemu_rc, rep):
