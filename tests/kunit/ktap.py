@@ -222,7 +222,9 @@ def parse(lines, nsuites, qemu_rc, rep):
                 problems.append(f'suite {name}: numbered {num}, expected {expect}')
             if suite is None:
                 # A suite whose init failed prints only its result line.
-                why = diag_summary(diags) or 'suite failed before its cases ran'
+                init = [d.strip().lstrip('# ') for d in diags if INIT_FAIL.match(d)]
+                why = '; '.join(init) or diag_summary(diags) or \
+                    'suite failed before its cases ran'
                 rep.fail(f'{name}/(suite)', why)
             else:
                 if suite['name'] != name:
@@ -271,6 +273,8 @@ def main():
     ap.add_argument('--suites', type=int, required=True,
                     help='number of suites the module registers')
     ap.add_argument('--qemu-rc', type=int, default=None)
+    ap.add_argument('--no-summary', action='store_true',
+                    help='leave out the closing "kunit: N passed, N failed"')
     ap.add_argument('log')
     a = ap.parse_args()
     with open(a.log, 'rb') as f:
@@ -283,7 +287,8 @@ def main():
     for p in problems:
         rep.fail('ktap', p)
         print(rep.lines[-1])
-    print(f'kunit: {rep.passed} passed, {rep.failed} failed')
+    if not a.no_summary:
+        print(f'kunit: {rep.passed} passed, {rep.failed} failed')
     return 0 if rep.failed == 0 and rep.passed > 0 else 1
 
 
