@@ -178,7 +178,7 @@ static int parse_run_args(int argc, char **argv, struct run_opts *o)
 	o->mem_size = 64 * SZ_1M;
 	optind = 1;
 	opterr = 0;
-	while ((c = getopt_long(argc, argv, "+h", run_options, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "+:h", run_options, NULL)) != -1) {
 		switch (c) {
 		case OPT_ACCEL:
 			if (!accel_find(optarg)) {

@@ -7,26 +7,19 @@
 
 #include "builtin.h"
 
-static void usage(FILE *f)
-{
-	fprintf(f, "usage: lvctl run [options] FILE   (lvctl run --help)\n");
-}
-
 int main(int argc, char **argv)
 {
 	if (argc < 2) {
-		usage(stderr);
+		pr_err("usage: lvctl run [options] FILE (lvctl run --help)");
 		return LVCTL_EXIT_USAGE;
 	}
 	if (!strcmp(argv[1], "run"))
 		return cmd_run(argc - 1, argv + 1);
 	if (!strcmp(argv[1], "help") || !strcmp(argv[1], "--help") ||
 	    !strcmp(argv[1], "-h")) {
-		usage(stdout);
 		run_usage(stdout);
 		return 0;
 	}
-	pr_err("unknown command '%s'", argv[1]);
-	usage(stderr);
+	pr_err("unknown command '%s' (lvctl run --help)", argv[1]);
 	return LVCTL_EXIT_USAGE;
 }
