@@ -70,10 +70,10 @@ static void begin(void)
 static void end(const char *name)
 {
 	if (why[0]) {
-		printf("TEST %s FAIL %s\n", name, why);
+		printf("TEST uapi-%s FAIL %s\n", name, why);
 		failures++;
 	} else {
-		printf("TEST %s PASS\n", name);
+		printf("TEST uapi-%s PASS\n", name);
 	}
 	fflush(stdout);
 }
@@ -1107,11 +1107,42 @@ static void test_close_frees(long refs_at_start)
 	end("close-frees-everything");
 }
 
-int main(void)
+/*
+ * --flood N: N rejected LV_CREATE_VM calls in a row, for the lab script
+ * to check that the module's log about them is rate-limited.
+ */
+static int flood(long n)
+{
+	long i, wrong = 0;
+
+	begin();
+	sys_fd = open(DEV, O_RDWR | O_CLOEXEC);
+	if (sys_fd < 0) {
+		bad("%s: %s", DEV, strerror(errno));
+	} else {
+		for (i = 0; i < n; i++)
+			if (ioctl(sys_fd, LV_CREATE_VM, 0xbadUL) >= 0 ||
+			    errno != EINVAL)
+				wrong++;
+		CHECK(!wrong, "%ld of %ld bad LV_CREATE_VM calls did not fail with EINVAL",
+		      wrong, n);
+		close(sys_fd);
+	}
+	end("flood");
+	return failures ? 1 : 0;
+}
+
+int main(int argc, char **argv)
 {
 	long refs_at_start = module_refs();
 
 	setvbuf(stdout, NULL, _IOLBF, 0);
+	if (argc == 3 && !strcmp(argv[1], "--flood"))
+		return flood(atol(argv[2]));
+	if (argc != 1) {
+		fprintf(stderr, "usage: lv-ioctl-test [--flood N]\n");
+		return 2;
+	}
 	begin();
 	sys_fd = open(DEV, O_RDWR | O_CLOEXEC);
 	if (sys_fd < 0)
