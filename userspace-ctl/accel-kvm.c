@@ -292,6 +292,22 @@ static int kvm_set_sregs(struct vcpu *vcpu, const struct cpu_sregs *s)
 	return 0;
 }
 
+static const char *kvm_internal_name(u32 suberror)
+{
+	switch (suberror) {
+	case KVM_INTERNAL_ERROR_EMULATION:
+		return "emulation";
+	case KVM_INTERNAL_ERROR_SIMUL_EX:
+		return "simultaneous exceptions";
+	case KVM_INTERNAL_ERROR_DELIVERY_EV:
+		return "event delivery";
+	case KVM_INTERNAL_ERROR_UNEXPECTED_EXIT_REASON:
+		return "unexpected exit reason";
+	default:
+		return "unknown";
+	}
+}
+
 static int kvm_run_vcpu(struct vcpu *vcpu, struct vm_exit *exit)
 {
 	struct kvm_vcpu *kvc = vcpu->accel;
@@ -344,6 +360,7 @@ static int kvm_run_vcpu(struct vcpu *vcpu, struct vm_exit *exit)
 		exit->kind = VM_EXIT_INTERNAL;
 		exit->internal.suberror = run->internal.suberror;
 		exit->internal.ndata = run->internal.ndata;
+		exit->internal.name = kvm_internal_name(run->internal.suberror);
 		if (exit->internal.ndata > 16)
 			exit->internal.ndata = 16;
 		for (i = 0; i < exit->internal.ndata; i++)

@@ -256,6 +256,22 @@ static int lv_set_sregs(struct vcpu *vcpu, const struct cpu_sregs *s)
 	return 0;
 }
 
+static const char *lv_internal_name(u32 suberror)
+{
+	switch (suberror) {
+	case LV_INTERNAL_UNHANDLED_EXIT:
+		return "unhandled exit";
+	case LV_INTERNAL_EMULATION:
+		return "emulation";
+	case LV_INTERNAL_GUEST_MEMORY:
+		return "guest memory";
+	case LV_INTERNAL_VMX_ERROR:
+		return "vmx error";
+	default:
+		return "unknown";
+	}
+}
+
 static void lv_exit_unknown(struct vm_exit *exit, u32 reason)
 {
 	exit->kind = VM_EXIT_UNKNOWN;
@@ -320,6 +336,7 @@ static int lv_run(struct vcpu *vcpu, struct vm_exit *exit)
 		exit->kind = VM_EXIT_INTERNAL;
 		exit->internal.suberror = run->internal.suberror;
 		exit->internal.ndata = run->internal.ndata;
+		exit->internal.name = lv_internal_name(run->internal.suberror);
 		if (exit->internal.ndata > 16)
 			exit->internal.ndata = 16;
 		for (i = 0; i < exit->internal.ndata; i++)

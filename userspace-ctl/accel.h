@@ -80,6 +80,7 @@ struct vm_exit {
 			u32 suberror;
 			u32 ndata;
 			u64 data[16];
+			const char *name;	/* the suberror, in words */
 		} internal;
 		struct {
 			u32 reason;	/* the accelerator's own exit code */

@@ -64,22 +64,6 @@ static const char *entry_check_name(u32 check)
 	}
 }
 
-static const char *internal_name(u32 suberror)
-{
-	switch (suberror) {
-	case LV_INTERNAL_UNHANDLED_EXIT:
-		return "unhandled exit";
-	case LV_INTERNAL_EMULATION:
-		return "emulation";
-	case LV_INTERNAL_GUEST_MEMORY:
-		return "guest memory";
-	case LV_INTERNAL_VMX_ERROR:
-		return "vmx error";
-	default:
-		return "unknown";
-	}
-}
-
 static void handle_io(struct vcpu *vcpu, struct vm_exit *e)
 {
 	u32 i;
@@ -122,7 +106,8 @@ static void handle_internal(struct vcpu *vcpu, struct vm_exit *e)
 				(unsigned long long)e->internal.data[i]);
 	vm_stop(vcpu->vm, LVCTL_EXIT_FAILED,
 		"internal error: suberror %u (%s), data%s",
-		e->internal.suberror, internal_name(e->internal.suberror),
+		e->internal.suberror,
+		e->internal.name ? e->internal.name : "unknown",
 		e->internal.ndata ? data : " none");
 }
 

@@ -1233,12 +1233,13 @@ static void test_vcpu_loop(void)
 
 	steps[0] = kind_step(VM_EXIT_INTERNAL);
 	steps[0].exit.internal.suberror = LV_INTERNAL_UNHANDLED_EXIT;
+	steps[0].exit.internal.name = "unhandled exit";
 	steps[0].exit.internal.ndata = 2;
 	steps[0].exit.internal.data[0] = 0x37;
 	fake_vm_setup(&f, steps, 1);
 	vcpu_run_loop(&f.vm.vcpus[0]);
 	CHECK(f.vm.stop_status == 6 &&
-	      strstr(f.vm.stop_reason, "internal error: suberror 1") &&
+	      strstr(f.vm.stop_reason, "internal error: suberror 1 (unhandled exit)") &&
 	      strstr(f.vm.stop_reason, "0x37"),
 	      "internal: %d '%s'", f.vm.stop_status, f.vm.stop_reason);
 	fake_vm_done(&f);
