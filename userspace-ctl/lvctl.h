@@ -57,7 +57,6 @@ struct vm {
 };
 
 void pr_err(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
-void pr_info(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 
 void vm_init(struct vm *vm);
 void vm_stop(struct vm *vm, int status, const char *fmt, ...)

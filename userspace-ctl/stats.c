@@ -163,8 +163,9 @@ void stats_print(FILE *f, struct vcpu *vcpu, bool all)
 		fprintf(f, "lvctl: exits: user %llu (%s counts no in-kernel exits)\n",
 			(unsigned long long)s.user_exits, ops->name);
 	}
+	/* what lvctl counted itself: the only counts kvm has */
 	line[0] = '\0';
-	for (k = 0; k < VM_EXIT_NR_KINDS; k++) {
+	for (k = 0; k < VM_EXIT_NR_KINDS && (all || !s.has_kernel_counts); k++) {
 		int n;
 
 		if (!vcpu->exit_kinds[k] && !all)

@@ -8,7 +8,7 @@
 #include "accel.h"
 
 const char *vmx_exit_reason_name(unsigned int reason);
-/* the by-reason line: non-zero counts, largest first, at most @max (0: all) */
+/* the by-reason line: the top non-zero counts, largest first, or @all */
 int stats_format_reasons(const struct vcpu_stats *s, bool all, char *buf,
 			 size_t size);
 void stats_print(FILE *f, struct vcpu *vcpu, bool all);

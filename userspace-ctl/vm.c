@@ -19,17 +19,6 @@ void pr_err(const char *fmt, ...)
 	fprintf(stderr, "lvctl: %s\n", buf);
 }
 
-void pr_info(const char *fmt, ...)
-{
-	char buf[1024];
-	va_list ap;
-
-	va_start(ap, fmt);
-	vsnprintf(buf, sizeof(buf), fmt, ap);
-	va_end(ap);
-	fprintf(stderr, "lvctl: %s\n", buf);
-}
-
 void vm_init(struct vm *vm)
 {
 	memset(vm, 0, sizeof(*vm));

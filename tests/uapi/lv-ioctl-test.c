@@ -81,8 +81,12 @@ static void end(const char *name)
 #define CHECK(cond, ...) do { if (!(cond)) bad(__VA_ARGS__); } while (0)
 
 /* ioctl(fd, cmd, arg) must fail with @want */
-#define EXPECT_ERR(want, fd, cmd, arg) \
-	expect_err(__LINE__, #cmd, want, ioctl(fd, cmd, arg), errno)
+/* errno is read after the call: argument evaluation order is unspecified */
+#define EXPECT_ERR(want, fd, cmd, arg) ({				\
+	long __r = ioctl(fd, cmd, arg);					\
+	int __e = errno;						\
+	expect_err(__LINE__, #cmd, want, __r, __e);			\
+})
 
 static void expect_err(int line, const char *what, int want, long ret,
 		       int err)
@@ -97,7 +101,11 @@ static void expect_err(int line, const char *what, int want, long ret,
 		close(ret);	/* an fd we did not want */
 }
 
-#define EXPECT_OK(fd, cmd, arg) expect_ok(__LINE__, #cmd, ioctl(fd, cmd, arg), errno)
+#define EXPECT_OK(fd, cmd, arg) ({					\
+	long __r = ioctl(fd, cmd, arg);					\
+	int __e = errno;						\
+	expect_ok(__LINE__, #cmd, __r, __e);				\
+})
 
 static long expect_ok(int line, const char *what, long ret, int err)
 {
@@ -128,9 +136,11 @@ static int set_region(int vm_fd, uint32_t slot, uint32_t flags, uint64_t gpa,
 	return ioctl(vm_fd, LV_SET_MEMORY_REGION, &r);
 }
 
-#define EXPECT_REGION(want, vm_fd, slot, flags, gpa, size, uaddr) \
-	expect_err(__LINE__, "LV_SET_MEMORY_REGION", want, \
-		   set_region(vm_fd, slot, flags, gpa, size, uaddr), errno)
+#define EXPECT_REGION(want, vm_fd, slot, flags, gpa, size, uaddr) ({	\
+	long __r = set_region(vm_fd, slot, flags, gpa, size, uaddr);	\
+	int __e = errno;						\
+	expect_err(__LINE__, "LV_SET_MEMORY_REGION", want, __r, __e);	\
+})
 
 /* 2 MiB-aligned anonymous memory */
 static void *alloc_aligned(size_t size)
