@@ -202,6 +202,12 @@ static int handle_external_interrupt(struct lv_vcpu *vcpu)
 	return 1;
 }
 
+static int handle_preemption_timer(struct lv_vcpu *vcpu)
+{
+	/* the backstop fired: the run loop looks for host work next */
+	return 1;
+}
+
 static int handle_triple_fault(struct lv_vcpu *vcpu)
 {
 	vcpu->run->exit_reason = LV_EXIT_SHUTDOWN;
@@ -686,6 +692,7 @@ static const lv_exit_handler_t lv_exit_handlers[] = {
 	[EXIT_REASON_WBINVD]			= handle_nop,
 	[EXIT_REASON_XSETBV]			= handle_xsetbv,
 	[EXIT_REASON_VMFUNC]			= inject_ud,
+	[EXIT_REASON_PREEMPTION_TIMER]		= handle_preemption_timer,
 	[11 /* GETSEC: SMX is hidden */]	= inject_ud,
 };
 

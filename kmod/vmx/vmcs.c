@@ -249,6 +249,8 @@ static void write_controls(struct lv_vcpu *vcpu)
 	lv_vmwrite(VM_ENTRY_INTR_INFO_FIELD, 0);
 	lv_vmwrite(MSR_BITMAP, __pa(msr_bitmap));
 	lv_vmwrite(TSC_OFFSET, 0);
+	if (lv_vmx.pin & PIN_BASED_VMX_PREEMPTION_TIMER)
+		lv_vmwrite(VMX_PREEMPTION_TIMER_VALUE, lv_vmx.preemption_timer);
 	/* CR0 and CR4 belong to the host: the guest reads the shadows */
 	lv_vmwrite(CR0_GUEST_HOST_MASK, ~0UL);
 	lv_vmwrite(CR4_GUEST_HOST_MASK, ~0UL);

@@ -20,6 +20,7 @@
 #include <asm/cpufeature.h>
 #include <asm/msr.h>
 #include <asm/tlbflush.h>
+#include <asm/tsc.h>
 
 #include "../core/lv.h"
 #include "controls.h"
@@ -40,6 +41,10 @@ static unsigned long *vpid_bitmap;
 static bool enable_vpid = true;
 module_param(enable_vpid, bool, 0444);
 MODULE_PARM_DESC(enable_vpid, "Tag guest TLB entries with a VPID (default on)");
+
+static unsigned int backstop_us = 4000;
+module_param(backstop_us, uint, 0444);
+MODULE_PARM_DESC(backstop_us, "Longest a guest runs without an exit, in microseconds (VMX-preemption timer; 0: off)");
 
 static bool enable_ept_2m = true;
 module_param(enable_ept_2m, bool, 0444);
@@ -107,7 +112,8 @@ static int lv_vmx_probe(void)
 	}
 
 	err = adjust(MSR_IA32_VMX_PINBASED_CTLS, MSR_IA32_VMX_TRUE_PINBASED_CTLS,
-		     pin_req, PIN_BASED_VIRTUAL_NMIS, &lv_vmx.pin, "pin-based");
+		     pin_req, PIN_BASED_VIRTUAL_NMIS | PIN_BASED_VMX_PREEMPTION_TIMER,
+		     &lv_vmx.pin, "pin-based");
 	err = err ?: adjust(MSR_IA32_VMX_PROCBASED_CTLS,
 			    MSR_IA32_VMX_TRUE_PROCBASED_CTLS, proc_req, proc_opt,
 			    &lv_vmx.proc, "processor-based");
@@ -119,6 +125,19 @@ static int lv_vmx_probe(void)
 		return err;
 	/* set per guest, never by default */
 	lv_vmx.entry &= ~VM_ENTRY_IA32E_MODE;
+	/*
+	 * The backstop: however the guest sets EFLAGS.IF, it exits at least
+	 * every backstop_us.  Real CPUs exit on every host interrupt anyway;
+	 * emulators have been seen to mask them while guest IF is 0.
+	 */
+	if ((lv_vmx.pin & PIN_BASED_VMX_PREEMPTION_TIMER) && backstop_us && tsc_khz) {
+		u64 ticks = (u64)tsc_khz * backstop_us / 1000;
+
+		lv_vmx.preemption_timer = min_t(u64, ticks >> (lv_vmx.misc & 0x1f),
+						U32_MAX);
+	} else {
+		lv_vmx.pin &= ~PIN_BASED_VMX_PREEMPTION_TIMER;
+	}
 	/* EPT lets the guest own CR3 */
 	lv_vmx.proc &= ~(CPU_BASED_CR3_LOAD_EXITING | CPU_BASED_CR3_STORE_EXITING |
 			 CPU_BASED_INVLPG_EXITING);
@@ -159,6 +178,8 @@ static int lv_vmx_probe(void)
 	if (!lv_vmx.proc2)
 		lv_vmx.proc &= ~CPU_BASED_ACTIVATE_SECONDARY_CONTROLS;
 
+	pr_info("labvisor: controls: pin 0x%x proc 0x%x proc2 0x%x exit 0x%x entry 0x%x\n",
+		lv_vmx.pin, lv_vmx.proc, lv_vmx.proc2, lv_vmx.exit, lv_vmx.entry);
 	pr_info("labvisor: VMCS revision 0x%x, EPT %s%s, VPID %s, unrestricted guest %s\n",
 		lv_vmx.revision, lv_vmx.has_ept ? "yes" : "no",
 		lv_vmx.has_ept_2m ? " (2 MiB pages)" : "",
