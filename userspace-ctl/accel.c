@@ -15,7 +15,7 @@ const struct accel_ops *accel_find(const char *name)
 {
 	size_t i;
 
-	for (i = 0; i < sizeof(accels) / sizeof(accels[0]); i++)
+	for (i = 0; i < ARRAY_SIZE(accels); i++)
 		if (!strcmp(accels[i]->name, name))
 			return accels[i];
 	return NULL;

@@ -83,7 +83,7 @@ void loader_free_file(struct file_buf *fb)
 
 static bool is_elf(const struct file_buf *fb)
 {
-	return fb->size >= 4 && !memcmp(fb->data, "\x7f" "ELF", 4);
+	return fb->size >= 4 && !memcmp(fb->data, "\177ELF", 4);
 }
 
 int loader_load(struct guest_mem *mem, const struct load_opts *opts,

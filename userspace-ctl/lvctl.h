@@ -22,6 +22,8 @@ typedef uint64_t u64;
 
 #define LVCTL_MAX_VCPUS		1
 
+#define ARRAY_SIZE(a)		(sizeof(a) / sizeof((a)[0]))
+
 /* exit statuses, docs/testing.md */
 #define LVCTL_EXIT_HLT		0
 #define LVCTL_EXIT_USAGE	2

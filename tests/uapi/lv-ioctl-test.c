@@ -35,6 +35,7 @@
 #include <linux/labvisor.h>
 
 #define DEV		"/dev/labvisor"
+#define ARRAY_SIZE(a)	(sizeof(a) / sizeof((a)[0]))
 #define PAGE		4096UL
 #define SZ_1M		0x100000UL
 #define SZ_2M		0x200000UL
@@ -787,7 +788,7 @@ static const char *exit_name(uint32_t r)
 		"shutdown", "hypercall", "fail_entry", "internal_error",
 		"intr" };
 
-	return r < sizeof(n) / sizeof(n[0]) ? n[r] : "?";
+	return r < ARRAY_SIZE(n) ? n[r] : "?";
 }
 
 /* LV_RUN until the next exit; false (and a failure noted) on error */
