@@ -20,6 +20,7 @@
 #define KVM_DEVICE		"/dev/kvm"
 #define KVM_TSS_ADDR		0xfffbd000ULL
 #define CPUID_1_ECX_VMX		(1U << 5)
+#define CPUID_1_ECX_HYPERVISOR	(1U << 31)
 
 struct kvm_vm {
 	int sys_fd;
@@ -96,7 +97,10 @@ static int kvm_set_memory(struct vm *vm, u32 slot, u64 gpa, u64 size,
 	return 0;
 }
 
-/* The CPUID KVM supports, with VMX hidden: guests see what labvisor shows. */
+/*
+ * The CPUID KVM supports, with VMX hidden and the hypervisor bit set (KVM
+ * leaves that to user space): guests see what labvisor shows.
+ */
 static int kvm_setup_cpuid(struct kvm_vm *kv, struct kvm_vcpu *kvc)
 {
 	struct kvm_cpuid2 *cpuid = NULL;
@@ -124,8 +128,10 @@ static int kvm_setup_cpuid(struct kvm_vm *kv, struct kvm_vcpu *kvc)
 	for (i = 0; i < cpuid->nent; i++) {
 		struct kvm_cpuid_entry2 *e = &cpuid->entries[i];
 
-		if (e->function == 1)
+		if (e->function == 1) {
 			e->ecx &= ~CPUID_1_ECX_VMX;
+			e->ecx |= CPUID_1_ECX_HYPERVISOR;
+		}
 	}
 	if (ioctl(kvc->fd, KVM_SET_CPUID2, cpuid) < 0) {
 		pr_err("KVM_SET_CPUID2: %s", strerror(errno));
