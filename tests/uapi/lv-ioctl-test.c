@@ -709,7 +709,7 @@ static const uint8_t guest_code[] = {
 #define G_GDT		0x1000
 #define G_PML4		0x2000
 #define G_PDPT		0x3000
-#define G_PD		0x4000
+#define G_PD		0x4000		/* 4 pages: 4 GiB */
 #define G_CODE		0x100000
 
 static void put64(uint8_t *p, uint64_t v)
@@ -731,7 +731,7 @@ static void seg(struct lv_segment *s, uint16_t sel, uint8_t type, bool code)
 	s->g = 1;
 }
 
-/* long mode, identity map of the first GiB, flat segments */
+/* long mode, identity map of the first 4 GiB, flat segments */
 static int guest_setup(struct vm_ctx *c)
 {
 	struct lv_sregs s;
@@ -742,8 +742,9 @@ static int guest_setup(struct vm_ctx *c)
 	put64(c->mem + G_GDT + 0x10, 0x00cf93000000ffffULL);
 	put64(c->mem + G_GDT + 0x18, 0x00008b0000000067ULL);
 	put64(c->mem + G_PML4, G_PDPT | 3);
-	put64(c->mem + G_PDPT, G_PD | 3);
-	for (i = 0; i < 512; i++)
+	for (i = 0; i < 4; i++)
+		put64(c->mem + G_PDPT + 8 * i, (G_PD + PAGE * i) | 3);
+	for (i = 0; i < 4 * 512; i++)
 		put64(c->mem + G_PD + 8 * i, ((uint64_t)i << 21) | 0x83);
 	memcpy(c->mem + G_CODE, guest_code, sizeof(guest_code));
 	/* the read-only slot's backing memory */
@@ -976,7 +977,7 @@ static void test_guest_after_rejects(void)
 	EXPECT_REGION(EEXIST, c.vm_fd, 0, 0, 0, SZ_2M, other);
 	EXPECT_REGION(EEXIST, c.vm_fd, 1, 0, SZ_2M, SZ_2M, other);
 	EXPECT_REGION(EINVAL, c.vm_fd, 0, 1U << 5, 0, SZ_2M, other);
-	EXPECT_REGION(EFAULT, c.vm_fd, 2, 0, 8 * SZ_2M, SZ_2M, BAD_PTR);
+	EXPECT_REGION(EFAULT, c.vm_fd, 2, 0, 8 * SZ_2M, SZ_2M, (void *)PAGE);
 	EXPECT_ERR(EEXIST, c.vm_fd, LV_CREATE_VCPU, 0);
 	/* run even after a wrong errno: did the rejected calls change anything? */
 	if (run_guest(&c))
