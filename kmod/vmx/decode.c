@@ -99,8 +99,8 @@ static int skip_modrm(struct lv_decoder *d, unsigned int addr_size, u8 *reg)
  *
  * Handles MOV r/m,r (88, 89), MOV r,r/m (8A, 8B), MOV r/m,imm (C6 /0,
  * C7 /0), MOV with a memory offset (A0-A3), MOVZX (0F B6, 0F B7) and MOVSX
- * (0F BE, 0F BF), with operand-size, address-size, segment and REX
- * prefixes.
+ * (0F BE, 0F BF) and MOVSXD (63, 64-bit mode), with operand-size,
+ * address-size, segment and REX prefixes.
  *
  * Return: 0, or -EINVAL for anything else or for truncated input.
  */
@@ -174,6 +174,14 @@ int lv_decode_mmio(const u8 *insn, unsigned int avail, unsigned int mode,
 		reg = 0;
 		err = skip_bytes(&d, moffs);
 		break;
+	case 0x63:	/* MOVSXD r, r/m32 (64-bit mode; a plain MOV without REX.W) */
+		if (mode != 8)
+			return -EINVAL;
+		out->size = (rex & 0x08) ? 4 : op_size;
+		out->dst_size = op_size;
+		out->extend = (rex & 0x08) ? LV_EXT_SIGN : LV_EXT_NONE;
+		err = skip_modrm(&d, addr_size, &reg);
+		break;
 	case 0x0f:
 		err = next_byte(&d, &b);
 		if (err)
@@ -208,7 +216,7 @@ int lv_decode_mmio(const u8 *insn, unsigned int avail, unsigned int mode,
 		out->high8 = true;
 		out->reg -= 4;
 	}
-	if (out->extend == LV_EXT_NONE)
+	if (out->extend == LV_EXT_NONE && b != 0x63)
 		out->dst_size = out->size;
 	out->len = d.pos;
 	return 0;

@@ -276,11 +276,15 @@ static int failed_entry_exit(struct lv_vcpu *vcpu, u32 reason)
 	return fail_entry(vcpu, (u16)reason, qual, check);
 }
 
+/*
+ * Work that cannot wait for LV_RUN to return.  TIF_NOTIFY_RESUME is not
+ * here: it is return-to-user work, stays set until then, and would send
+ * every exit down the slow path.
+ */
 static bool lv_host_work_pending(void)
 {
 	return read_thread_flags() &
-	       (_TIF_SIGPENDING | _TIF_NOTIFY_SIGNAL | _TIF_NEED_RESCHED |
-		_TIF_NOTIFY_RESUME);
+	       (_TIF_SIGPENDING | _TIF_NOTIFY_SIGNAL | _TIF_NEED_RESCHED);
 }
 
 /**
