@@ -100,8 +100,8 @@ static void leaf_xsave(struct lv_vcpu *vcpu, u32 sub, u32 *a, u32 *b, u32 *c,
  * @c: ECX result
  * @d: EDX result
  */
-void lv_cpuid(struct lv_vcpu *vcpu, u32 leaf, u32 sub, u32 *a, u32 *b,
-	      u32 *c, u32 *d)
+static __always_inline void lv_cpuid(struct lv_vcpu *vcpu, u32 leaf, u32 sub,
+				     u32 *a, u32 *b, u32 *c, u32 *d)
 {
 	if ((leaf & 0xf0000000) == 0x40000000) {
 		*a = *b = *c = *d = 0;
@@ -113,10 +113,12 @@ void lv_cpuid(struct lv_vcpu *vcpu, u32 leaf, u32 sub, u32 *a, u32 *b,
 		return;
 	}
 
-	cpuid_count(leaf, sub, a, b, c, d);
+	*a = leaf;
+	*c = sub;
+	native_cpuid(a, b, c, d);
+	if (leaf == 0)
+		return;
 	switch (leaf) {
-	case 0:
-		break;
 	case 1:
 		*c &= ~L1_ECX_HIDE;
 		*c |= BIT(31);			/* running under a hypervisor */
@@ -127,15 +129,13 @@ void lv_cpuid(struct lv_vcpu *vcpu, u32 leaf, u32 sub, u32 *a, u32 *b,
 		*b = (*b & 0x00ffffff) | (vcpu->id << 24);
 		break;
 	case 5:					/* MONITOR/MWAIT */
+	case 6:					/* thermal and power */
 	case 0xa:				/* architectural PMU */
 	case 0xf: case 0x10:			/* RDT */
 	case 0x12:				/* SGX */
 	case 0x14:				/* processor trace */
 	case 0x1b: case 0x1d: case 0x1e:	/* PCONFIG, AMX */
 		*a = *b = *c = *d = 0;
-		break;
-	case 6:
-		*a = *b = *c = *d = 0;		/* no thermal or power MSRs */
 		break;
 	case 7:
 		if (sub == 0) {
@@ -156,4 +156,34 @@ void lv_cpuid(struct lv_vcpu *vcpu, u32 leaf, u32 sub, u32 *a, u32 *b,
 		*d &= ~BIT(27);			/* RDTSCP */
 		break;
 	}
+}
+
+/**
+ * lv_handle_cpuid() - the CPUID exit
+ * @vcpu: the vCPU
+ *
+ * Return: 1 (resume the guest).
+ */
+int lv_handle_cpuid(struct lv_vcpu *vcpu)
+{
+	u32 a, b, c, d;
+
+	/* 32-bit results zero-extend into the 64-bit registers */
+	lv_cpuid(vcpu, vcpu->regs[LV_RAX], vcpu->regs[LV_RCX], &a, &b, &c, &d);
+	vcpu->regs[LV_RAX] = a;
+	vcpu->regs[LV_RBX] = b;
+	vcpu->regs[LV_RCX] = c;
+	vcpu->regs[LV_RDX] = d;
+	lv_advance_rip(vcpu, lv_vmread32(VM_EXIT_INSTRUCTION_LEN));
+	return 1;
+}
+
+/**
+ * lv_guest_xcr0_mask() - XCR0 bits a guest may set with XSETBV
+ *
+ * Return: the mask.
+ */
+u64 lv_guest_xcr0_mask(void)
+{
+	return guest_xcr0_mask;
 }

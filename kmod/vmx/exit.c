@@ -25,27 +25,6 @@ typedef int (*lv_exit_handler_t)(struct lv_vcpu *vcpu);
 
 /* ---- helpers ------------------------------------------------------------- */
 
-static unsigned long rip_mask(void)
-{
-	u32 cs_ar = lv_vmread32(GUEST_CS_AR_BYTES);
-
-	if (cs_ar & VMX_AR_L_MASK)
-		return ~0UL;
-	return (cs_ar & VMX_AR_DB_MASK) ? 0xffffffffUL : 0xffffUL;
-}
-
-static void advance_rip(struct lv_vcpu *vcpu, unsigned int len)
-{
-	unsigned long rip = lv_vmread(GUEST_RIP);
-	u32 intr = lv_vmread32(GUEST_INTERRUPTIBILITY_INFO);
-
-	lv_vmwrite(GUEST_RIP, (rip + len) & rip_mask());
-	/* the instruction completed: no STI or MOV SS shadow remains */
-	if (unlikely(intr & (GUEST_INTR_STATE_STI | GUEST_INTR_STATE_MOV_SS)))
-		lv_vmwrite(GUEST_INTERRUPTIBILITY_INFO,
-			   intr & ~(GUEST_INTR_STATE_STI | GUEST_INTR_STATE_MOV_SS));
-}
-
 /**
  * lv_skip_insn() - step over the instruction that caused the exit
  * @vcpu: the vCPU
@@ -54,7 +33,7 @@ static void advance_rip(struct lv_vcpu *vcpu, unsigned int len)
  */
 int lv_skip_insn(struct lv_vcpu *vcpu)
 {
-	advance_rip(vcpu, lv_vmread32(VM_EXIT_INSTRUCTION_LEN));
+	lv_advance_rip(vcpu, lv_vmread32(VM_EXIT_INSTRUCTION_LEN));
 	return 1;
 }
 
@@ -216,18 +195,6 @@ static int handle_triple_fault(struct lv_vcpu *vcpu)
 
 /* ---- instructions --------------------------------------------------------- */
 
-static int handle_cpuid(struct lv_vcpu *vcpu)
-{
-	u32 a, b, c, d;
-
-	lv_cpuid(vcpu, vcpu->regs[LV_RAX], vcpu->regs[LV_RCX], &a, &b, &c, &d);
-	vcpu->regs[LV_RAX] = a;
-	vcpu->regs[LV_RBX] = b;
-	vcpu->regs[LV_RCX] = c;
-	vcpu->regs[LV_RDX] = d;
-	return lv_skip_insn(vcpu);
-}
-
 static int handle_hlt(struct lv_vcpu *vcpu)
 {
 	lv_skip_insn(vcpu);
@@ -376,11 +343,9 @@ static int handle_wrmsr(struct lv_vcpu *vcpu)
 static int handle_xsetbv(struct lv_vcpu *vcpu)
 {
 	u64 val = (u32)vcpu->regs[LV_RAX] | ((u64)(u32)vcpu->regs[LV_RDX] << 32);
-	u32 a, b, c, d;
 
-	lv_cpuid(vcpu, 0xd, 0, &a, &b, &c, &d);
 	if ((u32)vcpu->regs[LV_RCX] != 0 || cpl() != 0 ||
-	    !(val & XFEATURE_MASK_FP) || (val & ~((u64)d << 32 | a)) ||
+	    !(val & XFEATURE_MASK_FP) || (val & ~lv_guest_xcr0_mask()) ||
 	    ((val & XFEATURE_MASK_YMM) && !(val & XFEATURE_MASK_SSE)))
 		return inject_gp(vcpu);
 	vcpu->xcr0 = val;
@@ -462,7 +427,7 @@ static int handle_io(struct lv_vcpu *vcpu)
 			u64 val = vcpu->regs[LV_RAX];
 
 			memcpy(data, &val, size);
-			advance_rip(vcpu, len);
+			lv_advance_rip(vcpu, len);
 		}
 		return 0;
 	}
@@ -509,7 +474,7 @@ static int handle_io(struct lv_vcpu *vcpu)
 	run->io.count = n;
 	string_advance(vcpu, LV_RSI, n, size, down, rep, addr_size);
 	if (!rep || !(vcpu->regs[LV_RCX] & addr_mask(addr_size)))
-		advance_rip(vcpu, len);
+		lv_advance_rip(vcpu, len);
 	return 0;
 }
 
@@ -538,7 +503,7 @@ static int complete_string_in(struct lv_vcpu *vcpu)
 	}
 	string_advance(vcpu, LV_RDI, n, size, vcpu->pend.down, rep, addr_size);
 	if (!rep || !(vcpu->regs[LV_RCX] & addr_mask(addr_size)))
-		advance_rip(vcpu, vcpu->pend.len);
+		lv_advance_rip(vcpu, vcpu->pend.len);
 	return 1;
 }
 
@@ -619,7 +584,7 @@ static int handle_ept_violation(struct lv_vcpu *vcpu)
 		else
 			val = get_reg(vcpu, insn.reg);
 		memcpy(run->mmio.data, &val, insn.size);
-		advance_rip(vcpu, insn.len);
+		lv_advance_rip(vcpu, insn.len);
 		return 0;
 	}
 	vcpu->pending = LV_PENDING_MMIO_READ;
@@ -645,7 +610,7 @@ static int complete_mmio_read(struct lv_vcpu *vcpu)
 	}
 	write_reg_sized(vcpu, vcpu->pend.reg, vcpu->pend.high8,
 			vcpu->pend.dst_size, val);
-	advance_rip(vcpu, vcpu->pend.len);
+	lv_advance_rip(vcpu, vcpu->pend.len);
 	return 1;
 }
 
@@ -664,7 +629,7 @@ static const lv_exit_handler_t lv_exit_handlers[] = {
 	[EXIT_REASON_EXCEPTION_NMI]		= handle_exception_nmi,
 	[EXIT_REASON_EXTERNAL_INTERRUPT]	= handle_external_interrupt,
 	[EXIT_REASON_TRIPLE_FAULT]		= handle_triple_fault,
-	[EXIT_REASON_CPUID]			= handle_cpuid,
+	[EXIT_REASON_CPUID]			= lv_handle_cpuid,
 	[EXIT_REASON_HLT]			= handle_hlt,
 	[EXIT_REASON_INVD]			= handle_nop,
 	[EXIT_REASON_RDPMC]			= inject_gp,
@@ -735,7 +700,7 @@ int lv_exit_complete(struct lv_vcpu *vcpu)
 	case LV_PENDING_IO_IN:
 		memcpy(&val, (u8 *)vcpu->run + LV_RUN_IO_DATA_OFFSET, vcpu->pend.size);
 		write_reg_sized(vcpu, LV_RAX, false, vcpu->pend.size, val);
-		advance_rip(vcpu, vcpu->pend.len);
+		lv_advance_rip(vcpu, vcpu->pend.len);
 		return 1;
 	case LV_PENDING_STRING_IN:
 		return complete_string_in(vcpu);

@@ -4,6 +4,8 @@
 
 #include <linux/types.h>
 
+#include "vmx.h"
+
 struct lv_vcpu;
 
 int lv_exit_dispatch(struct lv_vcpu *vcpu, u16 reason);
@@ -12,8 +14,8 @@ int lv_exit_complete(struct lv_vcpu *vcpu);
 /* shared by the handlers (exit.c, msr.c, cpuid.c) */
 int lv_skip_insn(struct lv_vcpu *vcpu);
 void lv_inject_exception(struct lv_vcpu *vcpu, u8 vector, int error_code);
-void lv_cpuid(struct lv_vcpu *vcpu, u32 leaf, u32 sub, u32 *a, u32 *b,
-	      u32 *c, u32 *d);
+int lv_handle_cpuid(struct lv_vcpu *vcpu);
+u64 lv_guest_xcr0_mask(void);
 int lv_cpuid_init(void);
 int lv_msr_read(struct lv_vcpu *vcpu, u32 msr, u64 *val);
 int lv_msr_write(struct lv_vcpu *vcpu, u32 msr, u64 val);
@@ -24,5 +26,28 @@ int lv_vmx_run_init(void);
 void lv_vmx_run_exit(void);
 
 #define LV_NO_ERROR_CODE	(-1)
+
+/* step over @len bytes of instruction, as completing it would */
+static __always_inline unsigned long lv_rip_mask(void)
+{
+	u32 cs_ar = lv_vmread32(GUEST_CS_AR_BYTES);
+
+	if (cs_ar & VMX_AR_L_MASK)
+		return ~0UL;
+	return (cs_ar & VMX_AR_DB_MASK) ? 0xffffffffUL : 0xffffUL;
+}
+
+static __always_inline void lv_advance_rip(struct lv_vcpu *vcpu, unsigned int len)
+{
+	unsigned long rip = lv_vmread(GUEST_RIP);
+	u32 intr = lv_vmread32(GUEST_INTERRUPTIBILITY_INFO);
+
+	lv_vmwrite(GUEST_RIP, (rip + len) & lv_rip_mask());
+	/* the instruction completed: no STI or MOV SS shadow remains */
+	if (unlikely(intr & (GUEST_INTR_STATE_STI | GUEST_INTR_STATE_MOV_SS)))
+		lv_vmwrite(GUEST_INTERRUPTIBILITY_INFO,
+			   intr & ~(GUEST_INTR_STATE_STI | GUEST_INTR_STATE_MOV_SS));
+}
+
 
 #endif /* LV_EXIT_H */
