@@ -222,6 +222,21 @@ static const struct dcase movx_cases[] = {
 	DC("16: 66 0f be 47 10: movsx eax,byte [bx+0x10]", M16, 5, BY(0x66, 0x0f, 0xbe, 0x47, 0x10), .size = 1, .dst_size = 4, .extend = LV_EXT_SIGN, .reg = 0),
 };
 
+/*
+ * MOVSXD (63 /r, 64-bit mode only): with REX.W it reads 4 bytes and
+ * sign-extends them to 8; without, it is a plain 32-bit (or, with 66,
+ * 16-bit) load.
+ */
+static const struct dcase movsxd_cases[] = {
+	DC("48 63 08: movsxd rcx,dword [rax]", M64, 3, BY(0x48, 0x63, 0x08), .size = 4, .dst_size = 8, .extend = LV_EXT_SIGN, .reg = 1),
+	DC("4c 63 04 25 disp32: movsxd r8,dword [abs]", M64, 8, BY(0x4c, 0x63, 0x04, 0x25, 0x00, 0x00, 0x00, 0xd0), .size = 4, .dst_size = 8, .extend = LV_EXT_SIGN, .reg = 8),
+	DC("66 48 63 08: REX.W wins over 66", M64, 4, BY(0x66, 0x48, 0x63, 0x08), .size = 4, .dst_size = 8, .extend = LV_EXT_SIGN, .reg = 1),
+	DC("67 48 63 44 24 08: movsxd rax,dword [esp+8]", M64, 6, BY(0x67, 0x48, 0x63, 0x44, 0x24, 0x08), .size = 4, .dst_size = 8, .extend = LV_EXT_SIGN, .reg = 0),
+	DC("63 08: movsxd ecx,dword [rax] (no REX.W: plain load)", M64, 2, BY(0x63, 0x08), .size = 4, .reg = 1),
+	DC("66 63 08: movsxd cx,word [rax]", M64, 3, BY(0x66, 0x63, 0x08), .size = 2, .reg = 1),
+	DC("40 63 20: movsxd esp,dword [rax] (REX, no W)", M64, 3, BY(0x40, 0x63, 0x20), .size = 4, .reg = 4),
+};
+
 /* Not movs with a memory operand: all -EINVAL. */
 struct rcase {
 	const char *name;
@@ -240,8 +255,9 @@ static const struct rcase reject_cases[] = {
 	XC("8d 04 25 disp32: lea (no memory access)", M64, 7, BY(0x8d, 0x04, 0x25, 0x00, 0x00, 0x00, 0xd0)),
 	XC("8c 18: mov [rax],ds", M64, 2, BY(0x8c, 0x18)),
 	XC("8e 18: mov ds,[rax]", M64, 2, BY(0x8e, 0x18)),
-	XC("63 08: movsxd ecx,[rax]", M64, 2, BY(0x63, 0x08)),
-	XC("48 63 08: movsxd rcx,[rax]", M64, 3, BY(0x48, 0x63, 0x08)),
+	XC("48 63 c1: movsxd rax,ecx (register operand)", M64, 3, BY(0x48, 0x63, 0xc1)),
+	XC("32: 63 08: arpl [eax],cx", M32, 2, BY(0x63, 0x08)),
+	XC("16: 63 07: arpl [bx],ax", M16, 2, BY(0x63, 0x07)),
 	XC("a4: movsb", M64, 1, BY(0xa4)),
 	XC("a5: movsd", M64, 1, BY(0xa5)),
 	XC("f3 a4: rep movsb", M64, 2, BY(0xf3, 0xa4)),
@@ -409,6 +425,26 @@ static void decode_moffs(struct kunit *test)
 static void decode_movzx_movsx(struct kunit *test)
 {
 	run_dcases(test, movx_cases, ARRAY_SIZE(movx_cases));
+}
+
+/*
+ * MOVSXD is not in the list the decoder must handle: it may refuse every
+ * form (-EINVAL), but if it decodes one it must decode all of them right.
+ */
+static void decode_movsxd(struct kunit *test)
+{
+	struct lv_mmio_insn o;
+	size_t i;
+
+	if (lv_decode_mmio(movsxd_cases[0].b, movsxd_cases[0].len, M64, &o) == -EINVAL) {
+		for (i = 0; i < ARRAY_SIZE(movsxd_cases); i++)
+			KUNIT_EXPECT_EQ_MSG(test, decode_at_tail(test, movsxd_cases[i].b,
+								 movsxd_cases[i].len, M64, &o),
+					    -EINVAL, "%s: decoded though 48 63 08 is refused",
+					    movsxd_cases[i].name);
+		return;
+	}
+	run_dcases(test, movsxd_cases, ARRAY_SIZE(movsxd_cases));
 }
 
 /*
@@ -594,6 +630,7 @@ static struct kunit_case lv_decode_cases[] = {
 	KUNIT_CASE(decode_mov_imm),
 	KUNIT_CASE(decode_moffs),
 	KUNIT_CASE(decode_movzx_movsx),
+	KUNIT_CASE(decode_movsxd),
 	KUNIT_CASE(decode_operand_size_matrix),
 	KUNIT_CASE(decode_rex_matrix),
 	KUNIT_CASE(decode_rex_not_before_opcode),
