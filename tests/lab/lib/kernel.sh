@@ -10,7 +10,7 @@
 # set LAB_FLAVOUR=amd64 (the generic flavour, which always has it).
 
 LAB_FLAVOUR=${LAB_FLAVOUR:-cloud-amd64}
-LAB_CACHE=${LAB_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/labvisor}
+LAB_CACHE=${LAB_CACHE:-${XDG_CACHE_HOME:-${HOME:-/root}/.cache}/labvisor}
 
 lab_log() { echo "lab: $*" >&2; }
 lab_die() { echo "lab: error: $*" >&2; exit 125; }
