@@ -75,7 +75,7 @@ struct lv_memslots {
  */
 struct lv_vm {
 	struct kref kref;
-	struct mutex lock;
+	struct mutex lock;	/* slots and vCPU creation */
 	u32 mode;
 	struct lv_memslots __rcu *slots;
 	struct lv_ept ept;
@@ -125,7 +125,7 @@ struct lv_vcpu {
 	unsigned long regs[LV_NR_REGS];
 	struct lv_vm *vm;
 	u32 id;
-	struct mutex mutex;
+	struct mutex mutex;	/* one ioctl at a time */
 	struct lv_run *run;
 	void *vmcs;
 	int cpu;
@@ -193,9 +193,9 @@ struct lv_paging {
 	u64 cr0, cr3, cr4, efer;
 };
 
-#define LV_WALK_WRITE	(1U << 1)
-#define LV_WALK_USER	(1U << 2)
-#define LV_WALK_FETCH	(1U << 4)
+#define LV_WALK_WRITE	BIT(1)
+#define LV_WALK_USER	BIT(2)
+#define LV_WALK_FETCH	BIT(4)
 
 int lv_gva_to_gpa(struct lv_vm *vm, const struct lv_paging *pg, u64 gva,
 		  unsigned int access, u64 *gpa, u32 *pf_error);

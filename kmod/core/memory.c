@@ -187,10 +187,10 @@ int lv_set_memory_region(struct lv_vm *vm, const struct lv_memory_region *r)
 	for (i = 0; i < old->nr; i++) {
 		struct lv_slot *s = old->slot[i];
 
-		if (s->id == r->slot)
+		if (s->id == r->slot) {
 			victim = s;
-		else if (r->size && lv_ranges_overlap(r->gpa, r->size, s->gpa,
-						      s->npages << PAGE_SHIFT)) {
+		} else if (r->size && lv_ranges_overlap(r->gpa, r->size, s->gpa,
+							s->npages << PAGE_SHIFT)) {
 			lv_warn("slot %u: gpa 0x%llx+0x%llx overlaps slot %u\n",
 				r->slot, r->gpa, r->size, s->id);
 			err = -EEXIST;

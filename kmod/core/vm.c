@@ -96,9 +96,10 @@ int lv_vm_create(u32 mode)
 		lv_warn("LV_CREATE_VM: shadow paging is not available in this version\n");
 		return -EOPNOTSUPP;
 	}
-	if (!lv_vmx.has_ept || !lv_vmx.has_ug) {
+	if (!lv_vmx.has_ept || !lv_vmx.has_ug || !lv_vmx.has_efer_pat) {
 		lv_warn("LV_CREATE_VM: this CPU lacks %s, which EPT VMs need; shadow paging is not available in this version\n",
-			!lv_vmx.has_ept ? "EPT" : "unrestricted guest");
+			!lv_vmx.has_ept ? "EPT" : !lv_vmx.has_ug ?
+			"unrestricted guest" : "the VM-entry/exit EFER and PAT controls");
 		return -EOPNOTSUPP;
 	}
 

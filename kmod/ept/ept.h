@@ -2,19 +2,20 @@
 #ifndef LV_EPT_H
 #define LV_EPT_H
 
+#include <linux/bits.h>
 #include <linux/types.h>
 
 /* EPT entry bits (SDM Vol. 3C, 29.3.2) */
-#define LV_EPT_R		(1ULL << 0)
-#define LV_EPT_W		(1ULL << 1)
-#define LV_EPT_X		(1ULL << 2)
+#define LV_EPT_R		BIT_ULL(0)
+#define LV_EPT_W		BIT_ULL(1)
+#define LV_EPT_X		BIT_ULL(2)
 #define LV_EPT_RWX		(LV_EPT_R | LV_EPT_W | LV_EPT_X)
 #define LV_EPT_MT_WB		(6ULL << 3)
-#define LV_EPT_LARGE		(1ULL << 7)
+#define LV_EPT_LARGE		BIT_ULL(7)
 #define LV_EPT_ADDR_MASK	0x000ffffffffff000ULL
 
 #define LV_EPT_LEVELS		4
-#define LV_EPT_MAX_GPA		(1ULL << 48)
+#define LV_EPT_MAX_GPA		BIT_ULL(48)
 
 /**
  * struct lv_ept - one EPT hierarchy (4-level, write-back)

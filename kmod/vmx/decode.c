@@ -121,23 +121,20 @@ int lv_decode_mmio(const u8 *insn, unsigned int avail, unsigned int mode,
 		err = next_byte(&d, &b);
 		if (err)
 			return err;
-		if (b == 0x66) {
+		if (b == 0x66)
 			opsize_prefix = true;
-		} else if (b == 0x67) {
+		else if (b == 0x67)
 			addrsize_prefix = true;
-		} else if (b == 0x26 || b == 0x2e || b == 0x36 || b == 0x3e ||
-			   b == 0x64 || b == 0x65) {
-			/* segment override: the gpa is already known */
-		} else if (mode == 8 && (b & 0xf0) == 0x40) {
-			rex = b;
-			err = next_byte(&d, &b);	/* REX must precede the opcode */
-			if (err)
-				return err;
-			break;
-		} else {
-			break;		/* LOCK, REP and the rest are not movs */
-		}
-		rex = 0;
+		else if (b != 0x26 && b != 0x2e && b != 0x36 && b != 0x3e &&
+			 b != 0x64 && b != 0x65)
+			break;	/* segment overrides: the gpa is already known */
+	}
+	/* in 64-bit mode a REX prefix comes right before the opcode */
+	if (mode == 8 && (b & 0xf0) == 0x40) {
+		rex = b;
+		err = next_byte(&d, &b);
+		if (err)
+			return err;
 	}
 
 	if (mode == 8)

@@ -49,5 +49,4 @@ static __always_inline void lv_advance_rip(struct lv_vcpu *vcpu, unsigned int le
 			   intr & ~(GUEST_INTR_STATE_STI | GUEST_INTR_STATE_MOV_SS));
 }
 
-
 #endif /* LV_EXIT_H */

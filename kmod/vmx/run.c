@@ -40,6 +40,7 @@
 static const u32 syscall_msrs[] = {
 	MSR_STAR, MSR_LSTAR, MSR_CSTAR, MSR_SYSCALL_MASK
 };
+
 #define NR_SYSCALL_MSRS ARRAY_SIZE(syscall_msrs)
 
 /**

@@ -36,7 +36,7 @@ static enum cpuhp_state cpuhp_state;
 
 static DEFINE_SPINLOCK(vpid_lock);
 static unsigned long *vpid_bitmap;
-#define LV_NR_VPIDS	(1 << 16)
+#define LV_NR_VPIDS	BIT(16)
 
 static bool enable_vpid = true;
 module_param(enable_vpid, bool, 0444);
@@ -88,11 +88,11 @@ static int lv_vmx_probe(void)
 	u32 proc_opt = CPU_BASED_ACTIVATE_SECONDARY_CONTROLS;
 	u32 proc2_opt = SECONDARY_EXEC_ENABLE_EPT | SECONDARY_EXEC_ENABLE_VPID |
 			SECONDARY_EXEC_UNRESTRICTED_GUEST;
-	u32 exit_req = VM_EXIT_HOST_ADDR_SPACE_SIZE | VM_EXIT_SAVE_IA32_EFER |
-		       VM_EXIT_LOAD_IA32_EFER | VM_EXIT_SAVE_IA32_PAT |
-		       VM_EXIT_LOAD_IA32_PAT | VM_EXIT_SAVE_DEBUG_CONTROLS;
-	u32 entry_req = VM_ENTRY_LOAD_IA32_EFER | VM_ENTRY_LOAD_IA32_PAT |
-			VM_ENTRY_LOAD_DEBUG_CONTROLS;
+	u32 exit_req = VM_EXIT_HOST_ADDR_SPACE_SIZE | VM_EXIT_SAVE_DEBUG_CONTROLS;
+	u32 exit_efer_pat = VM_EXIT_SAVE_IA32_EFER | VM_EXIT_LOAD_IA32_EFER |
+			    VM_EXIT_SAVE_IA32_PAT | VM_EXIT_LOAD_IA32_PAT;
+	u32 entry_req = VM_ENTRY_LOAD_DEBUG_CONTROLS;
+	u32 entry_efer_pat = VM_ENTRY_LOAD_IA32_EFER | VM_ENTRY_LOAD_IA32_PAT;
 	u64 cap;
 	int err;
 
@@ -118,11 +118,14 @@ static int lv_vmx_probe(void)
 			    MSR_IA32_VMX_TRUE_PROCBASED_CTLS, proc_req, proc_opt,
 			    &lv_vmx.proc, "processor-based");
 	err = err ?: adjust(MSR_IA32_VMX_EXIT_CTLS, MSR_IA32_VMX_TRUE_EXIT_CTLS,
-			    exit_req, 0, &lv_vmx.exit, "VM-exit");
+			    exit_req, exit_efer_pat, &lv_vmx.exit, "VM-exit");
 	err = err ?: adjust(MSR_IA32_VMX_ENTRY_CTLS, MSR_IA32_VMX_TRUE_ENTRY_CTLS,
-			    entry_req, 0, &lv_vmx.entry, "VM-entry");
+			    entry_req, entry_efer_pat, &lv_vmx.entry, "VM-entry");
 	if (err)
 		return err;
+	/* VMs need them (guest EFER and PAT live in the VMCS); loading does not */
+	lv_vmx.has_efer_pat = (lv_vmx.exit & exit_efer_pat) == exit_efer_pat &&
+			      (lv_vmx.entry & entry_efer_pat) == entry_efer_pat;
 	/* set per guest, never by default */
 	lv_vmx.entry &= ~VM_ENTRY_IA32E_MODE;
 	/*
@@ -180,10 +183,11 @@ static int lv_vmx_probe(void)
 
 	pr_info("labvisor: controls: pin 0x%x proc 0x%x proc2 0x%x exit 0x%x entry 0x%x\n",
 		lv_vmx.pin, lv_vmx.proc, lv_vmx.proc2, lv_vmx.exit, lv_vmx.entry);
-	pr_info("labvisor: VMCS revision 0x%x, EPT %s%s, VPID %s, unrestricted guest %s\n",
+	pr_info("labvisor: VMCS revision 0x%x, EPT %s%s, VPID %s, unrestricted guest %s, EFER/PAT controls %s\n",
 		lv_vmx.revision, lv_vmx.has_ept ? "yes" : "no",
 		lv_vmx.has_ept_2m ? " (2 MiB pages)" : "",
-		lv_vmx.has_vpid ? "yes" : "no", lv_vmx.has_ug ? "yes" : "no");
+		lv_vmx.has_vpid ? "yes" : "no", lv_vmx.has_ug ? "yes" : "no",
+		lv_vmx.has_efer_pat ? "yes" : "no");
 	return 0;
 }
 

@@ -38,6 +38,7 @@ struct lv_vm;
  * @has_vpid: VPID and INVVPID single-context or all-context
  * @has_ug: unrestricted guest
  * @has_ins_outs_info: VM exits for INS/OUTS report instruction information
+ * @has_efer_pat: VM entry and exit load and save IA32_EFER and IA32_PAT
  * @preemption_timer: VMX-preemption timer value loaded at every entry
  *	(0: timer off)
  * @vmcs_size: bytes of a VMCS region
@@ -51,6 +52,7 @@ struct lv_vmx_caps {
 	u64 cr4_fixed0, cr4_fixed1;
 	u32 pin, proc, proc2, exit, entry;
 	bool has_ept, has_ept_2m, has_vpid, has_ug, has_ins_outs_info;
+	bool has_efer_pat;
 	u32 preemption_timer;
 	u32 vmcs_size;
 	u32 revision;

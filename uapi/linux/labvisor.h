@@ -12,8 +12,9 @@
 #ifndef _UAPI_LINUX_LABVISOR_H
 #define _UAPI_LINUX_LABVISOR_H
 
-#include <linux/types.h>
+#include <linux/const.h>
 #include <linux/ioctl.h>
+#include <linux/types.h>
 
 #define LV_API_VERSION		1
 
@@ -21,11 +22,11 @@
 
 /* ---- capabilities ---------------------------------------------------- */
 
-#define LV_CAP_EPT		(1ULL << 0)	/* EPT usable: LV_VM_EPT works */
-#define LV_CAP_VPID		(1ULL << 1)	/* vCPUs get a VPID */
-#define LV_CAP_UNRESTRICTED	(1ULL << 2)	/* real mode runs natively */
-#define LV_CAP_EPT_2M		(1ULL << 3)	/* 2 MiB EPT mappings used */
-#define LV_CAP_SHADOW		(1ULL << 4)	/* LV_VM_SHADOW works */
+#define LV_CAP_EPT		_BITULL(0)	/* EPT usable: LV_VM_EPT works */
+#define LV_CAP_VPID		_BITULL(1)	/* vCPUs get a VPID */
+#define LV_CAP_UNRESTRICTED	_BITULL(2)	/* real mode runs natively */
+#define LV_CAP_EPT_2M		_BITULL(3)	/* 2 MiB EPT mappings used */
+#define LV_CAP_SHADOW		_BITULL(4)	/* LV_VM_SHADOW works */
 
 /**
  * struct lv_caps - what this module and this CPU can do (LV_GET_CAPS)
@@ -55,7 +56,7 @@ struct lv_caps {
 #define LV_VM_EPT		0	/* extended page tables (default) */
 #define LV_VM_SHADOW		1	/* shadow page tables */
 
-#define LV_MEM_READONLY		(1U << 0)	/* guest writes become MMIO exits */
+#define LV_MEM_READONLY		_BITUL(0)	/* guest writes become MMIO exits */
 
 /**
  * struct lv_memory_region - map user memory into guest physical space
@@ -81,6 +82,24 @@ struct lv_memory_region {
 
 /**
  * struct lv_regs - general-purpose registers, RIP and RFLAGS
+ * @rax: RAX
+ * @rbx: RBX
+ * @rcx: RCX
+ * @rdx: RDX
+ * @rsi: RSI
+ * @rdi: RDI
+ * @rsp: RSP
+ * @rbp: RBP
+ * @r8: R8
+ * @r9: R9
+ * @r10: R10
+ * @r11: R11
+ * @r12: R12
+ * @r13: R13
+ * @r14: R14
+ * @r15: R15
+ * @rip: instruction pointer
+ * @rflags: RFLAGS (bit 1 set; reserved bits clear)
  */
 struct lv_regs {
 	__u64 rax, rbx, rcx, rdx, rsi, rdi, rsp, rbp;
@@ -128,7 +147,14 @@ struct lv_dtable {
 
 /**
  * struct lv_sregs - segment, control and descriptor-table registers
- * @cs: code segment; likewise @ds, @es, @fs, @gs, @ss, @tr, @ldt
+ * @cs: code segment
+ * @ds: data segment
+ * @es: extra segment
+ * @fs: FS
+ * @gs: GS
+ * @ss: stack segment
+ * @tr: task register
+ * @ldt: LDTR
  * @gdt: GDTR
  * @idt: IDTR
  * @cr0: guest-visible CR0
@@ -166,10 +192,14 @@ struct lv_sregs {
 #define LV_IO_OUT		1
 
 /* lv_run.internal.suberror */
-#define LV_INTERNAL_UNHANDLED_EXIT	1	/* data[0] = VMX exit reason, data[1] = qualification */
-#define LV_INTERNAL_EMULATION		2	/* instruction not decodable: data[0] = gpa, data[1..2] = bytes */
-#define LV_INTERNAL_GUEST_MEMORY	3	/* guest page walk or access failed: data[0] = gva */
-#define LV_INTERNAL_VMX_ERROR		4	/* VMREAD/VMWRITE/VMPTRLD failed: data[0] = VM-instruction error */
+/* data[0] = VMX exit reason (or gpa), data[1] = qualification */
+#define LV_INTERNAL_UNHANDLED_EXIT	1
+/* instruction not decodable: data[0] = gpa, data[1..2] = its bytes */
+#define LV_INTERNAL_EMULATION		2
+/* guest page walk or guest memory access failed: data[0] = gva */
+#define LV_INTERNAL_GUEST_MEMORY	3
+/* VMREAD/VMWRITE/VMPTRLD failed: data[0] = VM-instruction error */
+#define LV_INTERNAL_VMX_ERROR		4
 
 /* lv_run.fail_entry.check: the check that failed, where the module knows it */
 #define LV_ENTRY_CHECK_UNKNOWN		0
@@ -194,6 +224,7 @@ struct lv_sregs {
  *	-EINTR at once
  * @padding1: zero
  * @hw_exit_reason: the VMX basic exit reason that caused this exit
+ * @padding2: zero
  * @hw_qualification: its exit qualification
  * @io: for LV_EXIT_IO: @io.count items of @io.size bytes at
  *	@io.data_offset bytes from the start of this structure.  For IN,
