@@ -673,6 +673,11 @@ int lv_exit_dispatch(struct lv_vcpu *vcpu, u16 reason)
 	if (likely(reason < LV_NR_EXIT_REASONS))
 		vcpu->stats.by_reason[reason]++;
 	vcpu->run->hw_exit_reason = reason;
+	/* the hottest exits by direct call: an indirect one costs a retpoline */
+	if (reason == EXIT_REASON_CPUID)
+		return lv_handle_cpuid(vcpu);
+	if (reason == EXIT_REASON_IO_INSTRUCTION)
+		return handle_io(vcpu);
 	if (likely(reason < ARRAY_SIZE(lv_exit_handlers) &&
 		   lv_exit_handlers[reason]))
 		return lv_exit_handlers[reason](vcpu);

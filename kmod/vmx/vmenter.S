@@ -89,6 +89,9 @@ SYM_CODE_START(lv_vmx_exit_entry)
 	mov	%r14, REG(14)(%rdi)
 	mov	%r15, REG(15)(%rdi)
 	pop	REG(7)(%rdi)
+
+	/* the guest may have trained the branch history: clear it (uses RAX/RCX) */
+	CLEAR_BRANCH_HISTORY_VMEXIT
 	xor	%eax, %eax
 
 .Lout:
@@ -105,9 +108,6 @@ SYM_CODE_START(lv_vmx_exit_entry)
 	/* the guest may have filled the RSB with its own targets */
 	FILL_RETURN_BUFFER %rcx, RSB_CLEAR_LOOPS, X86_FEATURE_RSB_VMEXIT, \
 			   X86_FEATURE_RSB_VMEXIT_LITE
-	push	%rax			/* the BHB clearing loop may use it */
-	CLEAR_BRANCH_HISTORY_VMEXIT
-	pop	%rax
 
 	pop	%rcx			/* regs */
 	pop	%rbx
