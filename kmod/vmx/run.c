@@ -22,6 +22,7 @@
 #include <linux/module.h>
 #include <linux/sched/signal.h>
 #include <linux/user-return-notifier.h>
+#include <linux/jump_label.h>
 #include <linux/percpu.h>
 #include <linux/slab.h>
 #include <asm/debugreg.h>
@@ -70,6 +71,7 @@ static DEFINE_PER_CPU(struct lv_host_cpu, host_cpu);
 static int l1d_flush = -1;
 module_param(l1d_flush, int, 0444);
 MODULE_PARM_DESC(l1d_flush, "Flush L1D before VM entry: -1 auto, 0 never, 1 after host activity, 2 always");
+static DEFINE_STATIC_KEY_FALSE(l1d_flush_on);
 static void *l1d_flush_pages;
 #define L1D_FLUSH_SIZE	(64 * 1024)
 
@@ -188,7 +190,7 @@ static int vcpu_enter(struct lv_vcpu *vcpu)
 		lv_vmwrite(HOST_CR3, cr3);
 		vcpu->host_cr3 = cr3;
 	}
-	cr4 = cr4_read_shadow();
+	cr4 = __read_cr4();
 	if (unlikely(cr4 != vcpu->host_cr4)) {
 		lv_vmwrite(HOST_CR4, cr4);
 		vcpu->host_cr4 = cr4;
@@ -197,7 +199,8 @@ static int vcpu_enter(struct lv_vcpu *vcpu)
 		xsetbv(XCR_XFEATURE_ENABLED_MASK, vcpu->xcr0);
 	if (unlikely(vcpu->cr2 != native_read_cr2()))
 		native_write_cr2(vcpu->cr2);
-	if (unlikely(l1d_flush == 2 || (l1d_flush == 1 && vcpu->l1d_flush))) {
+	if (static_branch_unlikely(&l1d_flush_on) &&
+	    (l1d_flush == 2 || vcpu->l1d_flush)) {
 		flush_l1d();
 		vcpu->l1d_flush = false;
 	}
@@ -370,6 +373,8 @@ int lv_vmx_run_init(void)
 		if (!l1d_flush_pages)
 			return -ENOMEM;
 	}
+	if (l1d_flush)
+		static_branch_enable(&l1d_flush_on);
 	pr_info("labvisor: L1D flush before VM entry: %s\n",
 		!l1d_flush ? "off" : l1d_flush == 2 ? "always" :
 		"after host activity");
