@@ -34,12 +34,22 @@ static void term_restore(void)
 	}
 }
 
+/*
+ * stdin is ours when it is not a terminal, or a terminal whose foreground
+ * we are: a background job touching it would be stopped (SIGTTIN/SIGTTOU).
+ */
+static bool stdin_usable(void)
+{
+	return !isatty(STDIN_FILENO) || tcgetpgrp(STDIN_FILENO) == getpgrp();
+}
+
 /* Characters reach the guest one by one; ^C still raises SIGINT. */
 static void term_raw(void)
 {
 	struct termios t;
 
-	if (!isatty(STDIN_FILENO) || tcgetattr(STDIN_FILENO, &saved_termios))
+	if (!isatty(STDIN_FILENO) || !stdin_usable() ||
+	    tcgetattr(STDIN_FILENO, &saved_termios))
 		return;
 	t = saved_termios;
 	t.c_lflag &= ~(ICANON | ECHO);
@@ -268,7 +278,8 @@ struct run_devices {
 
 static int devices_setup(struct vm *vm, struct run_devices *d)
 {
-	uart_init(&d->uart, UART_COM1_BASE, STDIN_FILENO, STDOUT_FILENO);
+	uart_init(&d->uart, UART_COM1_BASE,
+		  stdin_usable() ? STDIN_FILENO : -1, STDOUT_FILENO);
 	test_io_init(&d->test_io);
 	test_mmio_init(&d->test_mmio);
 	if (uart_register(&d->uart, &vm->io_bus) ||
