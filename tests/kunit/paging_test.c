@@ -1,0 +1,431 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * KUnit: the guest page walk (kmod/core/paging.c): lv_gva_to_gpa(),
+ * lv_gva_read(), lv_gva_write().
+ *
+ * paging.c reads guest memory only through lv_gpa_read()/lv_gpa_write()
+ * (kmod/core/memory.c, not linked here).  This file provides them over a
+ * fake guest memory of FAKE_SIZE bytes at guest physical 0; anything above
+ * is "not RAM" (-EFAULT, as memory.c documents).  The page tables are
+ * written into that memory the way a guest kernel would (SDM Vol. 3A, 4.3
+ * to 4.5).
+ */
+#include <linux/errno.h>
+#include <linux/slab.h>
+#include <linux/string.h>
+#include <linux/vmalloc.h>
+#include <asm/processor-flags.h>
+#include <asm/msr-index.h>
+
+#include "kmod/core/lv.h"
+#include "lv_kunit.h"
+
+#define FAKE_SIZE	(512 * 1024)
+
+#define P	BIT_ULL(0)
+#define RW	BIT_ULL(1)
+#define US	BIT_ULL(2)
+#define PS	BIT_ULL(7)
+#define PAT_L	BIT_ULL(12)	/* PAT bit of a large-page entry */
+#define XD	BIT_ULL(63)
+
+#define WR	LV_WALK_WRITE
+#define USR	LV_WALK_USER
+#define FETCH	LV_WALK_FETCH
+#define PF_P	1U
+
+static u8 *fake_mem;		/* the guest memory of the running case */
+
+int lv_gpa_read(struct lv_vm *vm, u64 gpa, void *buf, unsigned int len)
+{
+	if (!fake_mem || gpa >= FAKE_SIZE || len > FAKE_SIZE - gpa)
+		return -EFAULT;
+	memcpy(buf, fake_mem + gpa, len);
+	return 0;
+}
+
+int lv_gpa_write(struct lv_vm *vm, u64 gpa, const void *buf, unsigned int len)
+{
+	if (!fake_mem || gpa >= FAKE_SIZE || len > FAKE_SIZE - gpa)
+		return -EFAULT;
+	memcpy(fake_mem + gpa, buf, len);
+	return 0;
+}
+
+struct paging_ctx {
+	struct lv_vm *vm;
+};
+
+static int paging_init(struct kunit *test)
+{
+	struct paging_ctx *ctx;
+
+	lv_kunit_case_init(test);
+	ctx = kunit_kzalloc(test, sizeof(*ctx), GFP_KERNEL);
+	if (!ctx)
+		return -ENOMEM;
+	ctx->vm = kunit_kzalloc(test, sizeof(*ctx->vm), GFP_KERNEL);
+	fake_mem = vzalloc(FAKE_SIZE);
+	if (!ctx->vm || !fake_mem)
+		return -ENOMEM;
+	test->priv = ctx;
+	return 0;
+}
+
+static void paging_exit(struct kunit *test)
+{
+	vfree(fake_mem);
+	fake_mem = NULL;
+}
+
+static void set64(u64 gpa, u64 v)
+{
+	memcpy(fake_mem + gpa, &v, 8);
+}
+
+static void set32(u64 gpa, u32 v)
+{
+	memcpy(fake_mem + gpa, &v, 4);
+}
+
+static unsigned int idx(u64 gva, unsigned int level)
+{
+	return (gva >> (12 + 9 * (level - 1))) & 511;
+}
+
+/* 4-level tables: PML4 0x1000, PDPT 0x2000, PD 0x3000, PT 0x4000. */
+#define PML4	0x1000ULL
+#define PDPT	0x2000ULL
+#define PD	0x3000ULL
+#define PT	0x4000ULL
+
+static struct lv_paging long_mode(bool wp, bool nx)
+{
+	return (struct lv_paging){
+		.cr0 = X86_CR0_PE | X86_CR0_PG | (wp ? X86_CR0_WP : 0),
+		.cr3 = PML4,
+		.cr4 = X86_CR4_PAE,
+		.efer = EFER_LME | EFER_LMA | (nx ? EFER_NX : 0),
+	};
+}
+
+/* Map @gva with a 4 KiB page at @gpa; @flags on every level's entry. */
+static void map4k(u64 gva, u64 gpa, u64 upper, u64 leaf)
+{
+	set64(PML4 + idx(gva, 4) * 8, PDPT | upper);
+	set64(PDPT + idx(gva, 3) * 8, PD | upper);
+	set64(PD + idx(gva, 2) * 8, PT | upper);
+	set64(PT + idx(gva, 1) * 8, gpa | leaf);
+}
+
+static int walk(struct kunit *test, const struct lv_paging *pg, u64 gva,
+		unsigned int access, u64 *gpa, u32 *err)
+{
+	struct paging_ctx *ctx = test->priv;
+
+	*gpa = 0xdead;
+	*err = 0xdead;
+	return lv_gva_to_gpa(ctx->vm, pg, gva, access, gpa, err);
+}
+
+static void paging_off(struct kunit *test)
+{
+	struct lv_paging pg = { .cr0 = X86_CR0_PE };
+	u64 gpa;
+	u32 err;
+
+	KUNIT_EXPECT_EQ(test, walk(test, &pg, 0x12345, WR | USR, &gpa, &err), 0);
+	KUNIT_EXPECT_EQ(test, gpa, 0x12345ULL);
+	/* linear addresses are 32 bits wide without paging */
+	KUNIT_EXPECT_EQ(test, walk(test, &pg, 0x123456789ULL, 0, &gpa, &err), 0);
+	KUNIT_EXPECT_EQ(test, gpa, 0x23456789ULL);
+	pg.cr0 = 0;	/* real mode */
+	KUNIT_EXPECT_EQ(test, walk(test, &pg, 0xb8000, WR, &gpa, &err), 0);
+	KUNIT_EXPECT_EQ(test, gpa, 0xb8000ULL);
+}
+
+static void long_4k(struct kunit *test)
+{
+	struct lv_paging pg = long_mode(true, true);
+	const u64 gva = 0x00007f1234567000ULL;
+	u64 gpa;
+	u32 err;
+
+	map4k(gva, 0x50000, P | RW | US, P | RW | US);
+	KUNIT_EXPECT_EQ(test, walk(test, &pg, gva + 0xabc, 0, &gpa, &err), 0);
+	KUNIT_EXPECT_EQ(test, gpa, 0x50abcULL);
+	KUNIT_EXPECT_EQ(test, walk(test, &pg, gva, WR | USR, &gpa, &err), 0);
+	KUNIT_EXPECT_EQ(test, gpa, 0x50000ULL);
+	KUNIT_EXPECT_EQ(test, walk(test, &pg, gva + 0xfff, FETCH, &gpa, &err), 0);
+	KUNIT_EXPECT_EQ(test, gpa, 0x50fffULL);
+	/* the next page is not mapped */
+	KUNIT_EXPECT_EQ(test, walk(test, &pg, gva + 0x1000, 0, &gpa, &err), -EFAULT);
+	KUNIT_EXPECT_EQ(test, err, 0U);
+
+	/* a higher-half (kernel) address: PML4 index 511 */
+	map4k(0xffffffff81000000ULL, 0x60000, P | RW, P | RW);
+	KUNIT_EXPECT_EQ(test, walk(test, &pg, 0xffffffff81000010ULL, WR, &gpa, &err), 0);
+	KUNIT_EXPECT_EQ(test, gpa, 0x60010ULL);
+}
+
+static void long_large_pages(struct kunit *test)
+{
+	struct lv_paging pg = long_mode(true, false);
+	const u64 gva2m = 0x40000000ULL + 0x600000;	/* PDPT 1, PD 3 */
+	const u64 gva1g = 0x8000000000ULL;		/* PML4 1, PDPT 0 */
+	u64 gpa;
+	u32 err;
+
+	/* 2 MiB page; the PAT bit (12) is not an address bit (offsets below
+	 * have bit 12 clear so that a stray PAT bit shows) */
+	set64(PML4, PDPT | P | RW);
+	set64(PDPT + idx(gva2m, 3) * 8, PD | P | RW);
+	set64(PD + idx(gva2m, 2) * 8, 0x12400000ULL | PAT_L | PS | P | RW);
+	KUNIT_EXPECT_EQ(test, walk(test, &pg, gva2m + 0x1aacde, 0, &gpa, &err), 0);
+	KUNIT_EXPECT_EQ(test, gpa, 0x125aacdeULL);
+
+	/* 1 GiB page */
+	set64(PML4 + idx(gva1g, 4) * 8, 0x5000 | P | RW);
+	set64(0x5000 + idx(gva1g, 3) * 8, 0x1c0000000ULL | PAT_L | PS | P | RW);
+	KUNIT_EXPECT_EQ(test, walk(test, &pg, gva1g + 0x2344678, WR, &gpa, &err), 0);
+	KUNIT_EXPECT_EQ(test, gpa, 0x1c2344678ULL);
+}
+
+/* Not present at each level: -EFAULT, error code without P. */
+static void long_not_present(struct kunit *test)
+{
+	struct lv_paging pg = long_mode(true, true);
+	const u64 gva = 0x00007f1234567000ULL;
+	unsigned int level;
+	u64 gpa;
+	u32 err;
+
+	for (level = 4; level >= 1; level--) {
+		memset(fake_mem, 0, FAKE_SIZE);
+		map4k(gva, 0x50000, P | RW | US, P | RW | US);
+		switch (level) {
+		case 4: set64(PML4 + idx(gva, 4) * 8, PDPT | RW | US); break;
+		case 3: set64(PDPT + idx(gva, 3) * 8, PD | RW | US); break;
+		case 2: set64(PD + idx(gva, 2) * 8, PT | RW | US); break;
+		case 1: set64(PT + idx(gva, 1) * 8, 0x50000 | RW | US); break;
+		}
+		KUNIT_EXPECT_EQ_MSG(test, walk(test, &pg, gva, WR | USR, &gpa, &err), -EFAULT,
+				    "level %u not present", level);
+		KUNIT_EXPECT_EQ_MSG(test, err, (u32)(WR | USR), "level %u: error code", level);
+		KUNIT_EXPECT_EQ_MSG(test, walk(test, &pg, gva, FETCH, &gpa, &err), -EFAULT,
+				    "level %u not present (fetch)", level);
+		KUNIT_EXPECT_EQ_MSG(test, err, (u32)FETCH, "level %u: error code", level);
+	}
+}
+
+/* U/S, R/W (with CR0.WP) and XD, combined over all levels. */
+static void long_protection(struct kunit *test)
+{
+	const u64 gva = 0x400000ULL;
+	struct lv_paging pg;
+	u64 gpa;
+	u32 err;
+
+	/* supervisor page */
+	pg = long_mode(true, true);
+	map4k(gva, 0x50000, P | RW | US, P | RW);
+	KUNIT_EXPECT_EQ(test, walk(test, &pg, gva, 0, &gpa, &err), 0);
+	KUNIT_EXPECT_EQ(test, walk(test, &pg, gva, USR, &gpa, &err), -EFAULT);
+	KUNIT_EXPECT_EQ(test, err, PF_P | USR);
+	KUNIT_EXPECT_EQ(test, walk(test, &pg, gva, USR | WR, &gpa, &err), -EFAULT);
+	KUNIT_EXPECT_EQ(test, err, PF_P | USR | WR);
+
+	/* U/S clear only at the PDPT level still makes it a supervisor page */
+	map4k(gva, 0x50000, P | RW | US, P | RW | US);
+	set64(PDPT + idx(gva, 3) * 8, PD | P | RW);
+	KUNIT_EXPECT_EQ(test, walk(test, &pg, gva, USR, &gpa, &err), -EFAULT);
+	KUNIT_EXPECT_EQ(test, err, PF_P | USR);
+
+	/* read-only leaf: supervisor writes fault only with CR0.WP */
+	map4k(gva, 0x50000, P | RW | US, P | US);
+	KUNIT_EXPECT_EQ(test, walk(test, &pg, gva, 0, &gpa, &err), 0);
+	KUNIT_EXPECT_EQ(test, walk(test, &pg, gva, USR, &gpa, &err), 0);
+	KUNIT_EXPECT_EQ(test, walk(test, &pg, gva, WR, &gpa, &err), -EFAULT);
+	KUNIT_EXPECT_EQ(test, err, PF_P | WR);
+	KUNIT_EXPECT_EQ(test, walk(test, &pg, gva, WR | USR, &gpa, &err), -EFAULT);
+	KUNIT_EXPECT_EQ(test, err, PF_P | WR | USR);
+	pg = long_mode(false, true);
+	KUNIT_EXPECT_EQ_MSG(test, walk(test, &pg, gva, WR, &gpa, &err), 0,
+			    "supervisor write to a read-only page with CR0.WP clear");
+	KUNIT_EXPECT_EQ(test, gpa, 0x50000ULL);
+	KUNIT_EXPECT_EQ(test, walk(test, &pg, gva, WR | USR, &gpa, &err), -EFAULT);
+
+	/* R/W clear only in the PD entry */
+	pg = long_mode(true, true);
+	map4k(gva, 0x50000, P | RW | US, P | RW | US);
+	set64(PD + idx(gva, 2) * 8, PT | P | US);
+	KUNIT_EXPECT_EQ(test, walk(test, &pg, gva, WR, &gpa, &err), -EFAULT);
+	KUNIT_EXPECT_EQ(test, walk(test, &pg, gva, 0, &gpa, &err), 0);
+
+	/* XD: fetches fault only with EFER.NXE */
+	map4k(gva, 0x50000, P | RW | US, P | RW | US | XD);
+	KUNIT_EXPECT_EQ(test, walk(test, &pg, gva, FETCH, &gpa, &err), -EFAULT);
+	KUNIT_EXPECT_EQ(test, err, PF_P | FETCH);
+	KUNIT_EXPECT_EQ(test, walk(test, &pg, gva, WR, &gpa, &err), 0);
+	/* XD in an upper level */
+	map4k(gva, 0x50000, P | RW | US, P | RW | US);
+	set64(PML4 + idx(gva, 4) * 8, PDPT | P | RW | US | XD);
+	KUNIT_EXPECT_EQ(test, walk(test, &pg, gva, FETCH | USR, &gpa, &err), -EFAULT);
+	KUNIT_EXPECT_EQ(test, err, PF_P | FETCH | USR);
+}
+
+/* PAE: a 32-byte aligned PDPT of 4 entries, then 8-byte PD and PT. */
+static void pae(struct kunit *test)
+{
+	struct lv_paging pg = {
+		.cr0 = X86_CR0_PE | X86_CR0_PG | X86_CR0_WP,
+		.cr3 = 0x1020,			/* PDPT at 0x1020 */
+		.cr4 = X86_CR4_PAE,
+		.efer = EFER_NX,
+	};
+	const u64 gva = 0xc0123456ULL;		/* PDPTE 3, PDE 0, PTE 0x123 */
+	const u64 gva2m = 0x80400000ULL;	/* PDPTE 2, PDE 2 */
+	u64 gpa;
+	u32 err;
+
+	set64(0x1020 + 3 * 8, 0x6000 | P);
+	set64(0x6000 + 0 * 8, 0x7000 | P | RW | US);
+	set64(0x7000 + 0x123 * 8, 0x9000 | P | RW | US);
+	KUNIT_EXPECT_EQ(test, walk(test, &pg, gva, USR | WR, &gpa, &err), 0);
+	KUNIT_EXPECT_EQ(test, gpa, 0x9456ULL);
+	/* bits 63:32 of the address are dropped */
+	KUNIT_EXPECT_EQ(test, walk(test, &pg, (1ULL << 32) | gva, 0, &gpa, &err), 0);
+	KUNIT_EXPECT_EQ(test, gpa, 0x9456ULL);
+
+	/* 2 MiB page with XD */
+	set64(0x1020 + 2 * 8, 0x8000 | P);
+	set64(0x8000 + 2 * 8, 0x3fe00000ULL | PAT_L | PS | P | RW | XD);
+	KUNIT_EXPECT_EQ(test, walk(test, &pg, gva2m + 0x12345, WR, &gpa, &err), 0);
+	KUNIT_EXPECT_EQ(test, gpa, 0x3fe12345ULL);
+	KUNIT_EXPECT_EQ(test, walk(test, &pg, gva2m, FETCH, &gpa, &err), -EFAULT);
+	KUNIT_EXPECT_EQ(test, err, PF_P | FETCH);
+	KUNIT_EXPECT_EQ(test, walk(test, &pg, gva2m, USR, &gpa, &err), -EFAULT);
+
+	/* PDPTE 0 and 1 not present */
+	KUNIT_EXPECT_EQ(test, walk(test, &pg, 0x1000, 0, &gpa, &err), -EFAULT);
+	KUNIT_EXPECT_EQ(test, err, 0U);
+	KUNIT_EXPECT_EQ(test, walk(test, &pg, 0x40001000, WR, &gpa, &err), -EFAULT);
+	KUNIT_EXPECT_EQ(test, err, (u32)WR);
+}
+
+/* 32-bit paging: 4-byte entries; 4 MiB pages only with CR4.PSE. */
+static void paging32(struct kunit *test)
+{
+	struct lv_paging pg = {
+		.cr0 = X86_CR0_PE | X86_CR0_PG | X86_CR0_WP,
+		.cr3 = 0x2000,
+		.cr4 = X86_CR4_PSE,
+	};
+	u64 gpa;
+	u32 err;
+
+	/* 0xc0801234: PDE 0x302, PTE 0x001 */
+	set32(0x2000 + 0x302 * 4, 0x3000 | P | RW | US);
+	set32(0x3000 + 0x001 * 4, 0x45000 | P | US);
+	KUNIT_EXPECT_EQ(test, walk(test, &pg, 0xc0801234, USR, &gpa, &err), 0);
+	KUNIT_EXPECT_EQ(test, gpa, 0x45234ULL);
+	KUNIT_EXPECT_EQ(test, walk(test, &pg, 0xc0801234, WR, &gpa, &err), -EFAULT);
+	KUNIT_EXPECT_EQ(test, err, PF_P | WR);
+	KUNIT_EXPECT_EQ(test, walk(test, &pg, 0xc0802000, 0, &gpa, &err), -EFAULT);
+	KUNIT_EXPECT_EQ(test, err, 0U);
+
+	/* 4 MiB page: PDE 0x100 (gva 0x40000000) */
+	set32(0x2000 + 0x100 * 4, 0x00c00000 | PS | P | RW);
+	KUNIT_EXPECT_EQ(test, walk(test, &pg, 0x40345678, WR, &gpa, &err), 0);
+	KUNIT_EXPECT_EQ(test, gpa, 0xf45678ULL);
+	KUNIT_EXPECT_EQ(test, walk(test, &pg, 0x40345678, USR, &gpa, &err), -EFAULT);
+	KUNIT_EXPECT_EQ(test, err, PF_P | USR);
+
+	/* without CR4.PSE the PS bit is ignored: the PDE points to a table */
+	pg.cr4 = 0;
+	set32(0x2000 + 0x101 * 4, 0x4000 | PS | P | RW);
+	set32(0x4000 + 0x345 * 4, 0x47000 | P | RW);
+	KUNIT_EXPECT_EQ(test, walk(test, &pg, 0x40745678, WR, &gpa, &err), 0);
+	KUNIT_EXPECT_EQ(test, gpa, 0x47678ULL);
+}
+
+/* Copies across a page boundary, page faults and non-RAM on the way. */
+static void gva_read_write(struct kunit *test)
+{
+	struct paging_ctx *ctx = test->priv;
+	struct lv_paging pg = long_mode(true, true);
+	u8 buf[16], want[16];
+	u64 fault = 0;
+	u32 err = 0;
+	int i;
+
+	/* gva 0x400000 -> gpa 0x50000, gva 0x401000 -> gpa 0x20000 */
+	map4k(0x400000, 0x50000, P | RW | US, P | RW | US);
+	set64(PT + 1 * 8, 0x20000 | P | RW | US);
+	for (i = 0; i < 8; i++) {
+		fake_mem[0x50ff8 + i] = 0xa0 + i;
+		fake_mem[0x20000 + i] = 0xb0 + i;
+		want[i] = 0xa0 + i;
+		want[8 + i] = 0xb0 + i;
+	}
+	memset(buf, 0, sizeof(buf));
+	KUNIT_EXPECT_EQ(test, lv_gva_read(ctx->vm, &pg, 0x400ff8, buf, 16, 0, &fault, &err), 0);
+	KUNIT_EXPECT_EQ(test, memcmp(buf, want, 16), 0);
+
+	/* a write lands on both pages */
+	for (i = 0; i < 16; i++)
+		buf[i] = 0x10 + i;
+	KUNIT_EXPECT_EQ(test, lv_gva_write(ctx->vm, &pg, 0x400ffc, buf, 8, 0, &fault, &err), 0);
+	KUNIT_EXPECT_EQ(test, fake_mem[0x50ffc], 0x10);
+	KUNIT_EXPECT_EQ(test, fake_mem[0x50fff], 0x13);
+	KUNIT_EXPECT_EQ(test, fake_mem[0x20000], 0x14);
+	KUNIT_EXPECT_EQ(test, fake_mem[0x20003], 0x17);
+	KUNIT_EXPECT_EQ(test, fake_mem[0x20004], 0xb4);
+
+	/* the second page read-only: the write faults there, with W */
+	set64(PT + 1 * 8, 0x20000 | P | US);
+	fault = 0;
+	KUNIT_EXPECT_EQ(test, lv_gva_write(ctx->vm, &pg, 0x400ffc, buf, 8, USR, &fault, &err),
+			-EFAULT);
+	KUNIT_EXPECT_EQ(test, fault, 0x401000ULL);
+	KUNIT_EXPECT_EQ(test, err, PF_P | WR | USR);
+
+	/* the second page not present: the read faults at its first byte */
+	set64(PT + 1 * 8, 0);
+	fault = 0;
+	KUNIT_EXPECT_EQ(test, lv_gva_read(ctx->vm, &pg, 0x400ff8, buf, 16, 0, &fault, &err),
+			-EFAULT);
+	KUNIT_EXPECT_EQ(test, fault, 0x401000ULL);
+	KUNIT_EXPECT_EQ(test, err, 0U);
+
+	/* the second page maps a gpa that is not RAM: -ENXIO */
+	set64(PT + 1 * 8, 0xd0000000ULL | P | RW | US);
+	fault = 0;
+	KUNIT_EXPECT_EQ(test, lv_gva_read(ctx->vm, &pg, 0x400ff8, buf, 16, 0, &fault, &err),
+			-ENXIO);
+	KUNIT_EXPECT_EQ(test, fault, 0x401000ULL);
+
+	/* zero bytes: nothing to do */
+	KUNIT_EXPECT_EQ(test, lv_gva_read(ctx->vm, &pg, 0x900000, buf, 0, 0, &fault, &err), 0);
+}
+
+static struct kunit_case lv_paging_cases[] = {
+	KUNIT_CASE(paging_off),
+	KUNIT_CASE(long_4k),
+	KUNIT_CASE(long_large_pages),
+	KUNIT_CASE(long_not_present),
+	KUNIT_CASE(long_protection),
+	KUNIT_CASE(pae),
+	KUNIT_CASE(paging32),
+	KUNIT_CASE(gva_read_write),
+	{}
+};
+
+static struct kunit_suite lv_paging_suite = {
+	.name = "lv_paging",
+	.init = paging_init,
+	.exit = paging_exit,
+	.test_cases = lv_paging_cases,
+};
+
+kunit_test_suites(&lv_paging_suite);
