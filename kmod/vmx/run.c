@@ -221,8 +221,10 @@ static int vcpu_enter(struct lv_vcpu *vcpu)
 		local_irq_enable();
 		return -1;
 	}
-	vcpu->launched = true;
 	reason = lv_vmread32(VM_EXIT_REASON);
+	/* a VM-entry failure leaves the VMCS unlaunched */
+	if (likely(!(reason & VMX_EXIT_REASONS_FAILED_VMENTRY)))
+		vcpu->launched = true;
 	if (unlikely((u16)reason == EXIT_REASON_EXCEPTION_NMI)) {
 		u32 info = lv_vmread32(VM_EXIT_INTR_INFO);
 
@@ -381,8 +383,24 @@ int lv_vmx_run_init(void)
 	return 0;
 }
 
+static void drop_user_return(void *unused)
+{
+	struct lv_host_cpu *h = this_cpu_ptr(&host_cpu);
+
+	if (h->urn_registered)
+		restore_syscall_msrs(&h->urn);
+}
+
+/**
+ * lv_vmx_run_exit() - restore host MSRs everywhere and free the flush buffer
+ *
+ * A CPU that has not returned to user space since a guest ran there (a
+ * killed vCPU thread, then idle) still holds guest syscall MSRs and our
+ * notifier: both go before the module does.
+ */
 void lv_vmx_run_exit(void)
 {
+	on_each_cpu(drop_user_return, NULL, 1);
 	if (l1d_flush_pages)
 		free_pages((unsigned long)l1d_flush_pages, get_order(L1D_FLUSH_SIZE));
 }
