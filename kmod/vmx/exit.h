@@ -9,6 +9,7 @@
 struct lv_vcpu;
 
 int lv_exit_dispatch(struct lv_vcpu *vcpu, u16 reason);
+bool lv_exit_fastpath(struct lv_vcpu *vcpu, u32 reason);
 int lv_exit_complete(struct lv_vcpu *vcpu);
 
 /* shared by the handlers (exit.c, msr.c, cpuid.c) */

@@ -171,15 +171,35 @@ static void flush_l1d(void)
 }
 
 /*
- * One VM entry and exit with interrupts off.  Returns the exit reason, or
- * -1 if VMLAUNCH/VMRESUME itself failed.
+ * Work that cannot wait for LV_RUN to return.  TIF_NOTIFY_RESUME is not
+ * here: it is return-to-user work, stays set until then, and would send
+ * every exit down the slow path.
+ */
+static bool lv_host_work_pending(void)
+{
+	return read_thread_flags() &
+	       (_TIF_SIGPENDING | _TIF_NOTIFY_SIGNAL | _TIF_NEED_RESCHED);
+}
+
+/* vcpu_enter(): the last exit was handled on the fast path */
+#define LV_EXIT_HANDLED		0x10000
+
+/*
+ * Enter the guest with interrupts off and take the exit.  Exits that need
+ * no host work (lv_exit_fastpath()) are handled right here and the guest is
+ * re-entered at once: interrupts stay off, and the host state checked before
+ * the first entry cannot have changed.  A host interrupt that arrives
+ * meanwhile makes the next entry exit at once.
+ *
+ * Returns the exit reason to dispatch, LV_EXIT_HANDLED, or -1 if
+ * VMLAUNCH/VMRESUME itself failed.
  */
 static int vcpu_enter(struct lv_vcpu *vcpu)
 {
 	struct lv_host_cpu *h = this_cpu_ptr(&host_cpu);
 	unsigned long cr3, cr4;
-	u32 reason;
-	int fail;
+	int fail, handled = 0;
+	u32 reason = 0;
 
 	local_irq_disable();
 	if (test_thread_flag(TIF_NEED_FPU_LOAD))
@@ -205,13 +225,28 @@ static int vcpu_enter(struct lv_vcpu *vcpu)
 		vcpu->l1d_flush = false;
 	}
 
-	fail = lv_vmx_enter(vcpu->regs, vcpu->launched);
+	for (;;) {
+		fail = lv_vmx_enter(vcpu->regs, vcpu->launched);
+		if (cpu_feature_enabled(X86_FEATURE_KERNEL_IBRS))
+			native_wrmsrl(MSR_IA32_SPEC_CTRL,
+				      this_cpu_read(x86_spec_ctrl_current));
+		if (unlikely(fail))
+			break;
+		reason = lv_vmread32(VM_EXIT_REASON);
+		/* a VM-entry failure leaves the VMCS unlaunched */
+		if (likely(!(reason & VMX_EXIT_REASONS_FAILED_VMENTRY)))
+			vcpu->launched = true;
+		handled = 0;
+		if (lv_host_work_pending() || !lv_exit_fastpath(vcpu, reason))
+			break;
+		handled = 1;
+		if (l1d_flush == 2)
+			flush_l1d();
+	}
 
 	vcpu->cr2 = native_read_cr2();
 	if (unlikely(vcpu->xcr0 != lv_host_xcr0))
 		xsetbv(XCR_XFEATURE_ENABLED_MASK, lv_host_xcr0);
-	if (cpu_feature_enabled(X86_FEATURE_KERNEL_IBRS))
-		native_wrmsrl(MSR_IA32_SPEC_CTRL, this_cpu_read(x86_spec_ctrl_current));
 	if (unlikely(h->dr7 != LV_DR7_FIXED_1))
 		set_debugreg(h->dr7, 7);
 	if (unlikely(h->debugctl))
@@ -221,10 +256,6 @@ static int vcpu_enter(struct lv_vcpu *vcpu)
 		local_irq_enable();
 		return -1;
 	}
-	reason = lv_vmread32(VM_EXIT_REASON);
-	/* a VM-entry failure leaves the VMCS unlaunched */
-	if (likely(!(reason & VMX_EXIT_REASONS_FAILED_VMENTRY)))
-		vcpu->launched = true;
 	if (unlikely((u16)reason == EXIT_REASON_EXCEPTION_NMI)) {
 		u32 info = lv_vmread32(VM_EXIT_INTR_INFO);
 
@@ -233,7 +264,7 @@ static int vcpu_enter(struct lv_vcpu *vcpu)
 			asm volatile("int $2");
 	}
 	local_irq_enable();
-	return reason;
+	return handled ? LV_EXIT_HANDLED : reason;
 }
 
 static int fail_entry(struct lv_vcpu *vcpu, u64 hw_reason, u64 qual, u32 check)
@@ -282,17 +313,6 @@ static int failed_entry_exit(struct lv_vcpu *vcpu, u32 reason)
 	return fail_entry(vcpu, (u16)reason, qual, check);
 }
 
-/*
- * Work that cannot wait for LV_RUN to return.  TIF_NOTIFY_RESUME is not
- * here: it is return-to-user work, stays set until then, and would send
- * every exit down the slow path.
- */
-static bool lv_host_work_pending(void)
-{
-	return read_thread_flags() &
-	       (_TIF_SIGPENDING | _TIF_NOTIFY_SIGNAL | _TIF_NEED_RESCHED);
-}
-
 /**
  * lv_vmx_run() - run the vCPU until user space is needed
  * @vcpu: the vCPU; its mutex is held
@@ -333,6 +353,8 @@ int lv_vmx_run(struct lv_vcpu *vcpu)
 		}
 
 		reason = vcpu_enter(vcpu);
+		if (reason == LV_EXIT_HANDLED)
+			continue;
 		if (unlikely(reason < 0)) {
 			ret = vmfail(vcpu);
 			break;
