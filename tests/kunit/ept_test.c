@@ -561,6 +561,7 @@ static void ept_no_leak(struct kunit *test)
 		lv_ept_destroy(&e);
 	}
 	after = global_zone_page_state(NR_FREE_PAGES);
+	kunit_info(test, "free pages before %lu, after %lu\n", before, after);
 	/*
 	 * 500 cycles of 11 tables: leaking even one table a cycle costs 500
 	 * pages; per-CPU page lists move the count by far less than 250.
