@@ -10,11 +10,12 @@
  *   unknown ioctl number, or an ioctl of another fd kind   ENOTTY
  *   bad user pointer (argument or memory region uaddr)     EFAULT
  *   bad flags, non-zero reserved/padding, misaligned or
- *   wrapping or out-of-range gpa/size/uaddr, overlapping
- *   slots, slot >= max_slots, vCPU id >= max_vcpus,
+ *   wrapping or out-of-range gpa/size/uaddr,
+ *   slot >= max_slots, vCPU id >= max_vcpus,
  *   unknown VM type, bad register state                    EINVAL
  *   a VM type this CPU cannot do (no LV_CAP_EPT/SHADOW)    EOPNOTSUPP
- *   slot already mapped (replace without delete)           EEXIST
+ *   slot already mapped (replace without delete), or its
+ *   range overlapping another slot (as KVM)                EEXIST
  *   deleting a slot that is not mapped                     ENOENT
  *   duplicate vCPU id                                      EEXIST
  *   mmap of the run page: offset != 0 or size too large    EINVAL
@@ -377,17 +378,17 @@ static void test_memory_region_bad(void)
 	      strerror(errno));
 	EXPECT_REGION(EEXIST, vm_fd, 0, 0, 0, SZ_2M, mem);
 	EXPECT_REGION(EEXIST, vm_fd, 0, 0, 4 * SZ_2M, SZ_2M, mem);
-	EXPECT_REGION(EINVAL, vm_fd, 1, 0, SZ_1M, SZ_2M, mem + SZ_2M);
-	EXPECT_REGION(EINVAL, vm_fd, 1, 0, 0, PAGE, mem + SZ_2M);
-	EXPECT_REGION(EINVAL, vm_fd, 1, 0, SZ_2M - PAGE, 2 * PAGE,
+	EXPECT_REGION(EEXIST, vm_fd, 1, 0, SZ_1M, SZ_2M, mem + SZ_2M);
+	EXPECT_REGION(EEXIST, vm_fd, 1, 0, 0, PAGE, mem + SZ_2M);
+	EXPECT_REGION(EEXIST, vm_fd, 1, 0, SZ_2M - PAGE, 2 * PAGE,
 		      mem + SZ_2M);
 	/* one slot containing another */
-	EXPECT_REGION(EINVAL, vm_fd, 1, 0, 0, 2 * SZ_2M, mem + SZ_2M);
+	EXPECT_REGION(EEXIST, vm_fd, 1, 0, 0, 2 * SZ_2M, mem + SZ_2M);
 	/* adjacent is fine, and a read-only slot */
 	CHECK(set_region(vm_fd, 1, LV_MEM_READONLY, SZ_2M, SZ_2M,
 			 mem + SZ_2M) == 0, "adjacent read-only slot 1: %s",
 	      strerror(errno));
-	EXPECT_REGION(EINVAL, vm_fd, 2, 0, SZ_2M + PAGE, PAGE, mem);
+	EXPECT_REGION(EEXIST, vm_fd, 2, 0, SZ_2M + PAGE, PAGE, mem);
 	/* delete, then the range is free again */
 	CHECK(set_region(vm_fd, 1, 0, 0, 0, NULL) == 0, "delete slot 1: %s",
 	      strerror(errno));
@@ -972,8 +973,8 @@ static void test_guest_after_rejects(void)
 	if (guest_setup(&c))
 		goto out;
 	/* rejected: overlap, replacement, bad flags; slot 0 keeps working */
-	EXPECT_REGION(EINVAL, c.vm_fd, 2, 0, SZ_1M, SZ_2M, other);
-	EXPECT_REGION(EINVAL, c.vm_fd, 2, 0, G_CODE, PAGE, other);
+	EXPECT_REGION(EEXIST, c.vm_fd, 2, 0, SZ_1M, SZ_2M, other);
+	EXPECT_REGION(EEXIST, c.vm_fd, 2, 0, G_CODE, PAGE, other);
 	EXPECT_REGION(EEXIST, c.vm_fd, 0, 0, 0, SZ_2M, other);
 	EXPECT_REGION(EEXIST, c.vm_fd, 1, 0, SZ_2M, SZ_2M, other);
 	EXPECT_REGION(EINVAL, c.vm_fd, 0, 1U << 5, 0, SZ_2M, other);
