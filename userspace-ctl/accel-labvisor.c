@@ -390,6 +390,19 @@ static int lv_get_stats(struct vcpu *vcpu, struct vcpu_stats *stats)
 	return 0;
 }
 
+static void lv_print_vm_stats(struct vm *vm, FILE *f)
+{
+	struct lv_vm *lv = vm->accel;
+	struct lv_vm_stats s;
+
+	if (!lv || ioctl(lv->vm_fd, LV_GET_VM_STATS, &s) < 0)
+		return;
+	fprintf(f, "lvctl: memory: %llu slot(s), %llu pages pinned; EPT: %llu tables, %llu x 4 KiB + %llu x 2 MiB mappings\n",
+		(unsigned long long)s.slots, (unsigned long long)s.pinned_pages,
+		(unsigned long long)s.ept_tables, (unsigned long long)s.ept_4k,
+		(unsigned long long)s.ept_2m);
+}
+
 static void lv_vcpu_destroy(struct vcpu *vcpu)
 {
 	struct lv_vcpu *lvc = vcpu->accel;
@@ -431,6 +444,7 @@ const struct accel_ops accel_labvisor_ops = {
 	.request_exit = lv_request_exit,
 	.clear_exit_request = lv_clear_exit_request,
 	.get_stats = lv_get_stats,
+	.print_vm_stats = lv_print_vm_stats,
 	.vcpu_destroy = lv_vcpu_destroy,
 	.vm_destroy = lv_vm_destroy,
 };

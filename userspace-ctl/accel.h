@@ -6,6 +6,7 @@
 #ifndef LVCTL_ACCEL_H
 #define LVCTL_ACCEL_H
 
+#include <stdio.h>
 #include "lvctl.h"
 
 struct cpu_regs {
@@ -121,6 +122,8 @@ struct accel_ops {
 	/* clear a request_exit() that was not acted upon */
 	void (*clear_exit_request)(struct vcpu *vcpu);
 	int (*get_stats)(struct vcpu *vcpu, struct vcpu_stats *stats);
+	/* print how guest memory is mapped; NULL where the accelerator can't say */
+	void (*print_vm_stats)(struct vm *vm, FILE *f);
 	void (*vcpu_destroy)(struct vcpu *vcpu);
 	void (*vm_destroy)(struct vm *vm);
 };

@@ -363,6 +363,8 @@ int cmd_run(int argc, char **argv)
 		vcpu_dump_state(&vm.vcpus[0]);
 	for (i = 0; i < vm.nr_vcpus; i++)
 		stats_print(stderr, &vm.vcpus[i], o.all_stats);
+	if (o.all_stats && vm.accel && vm.ops->print_vm_stats)
+		vm.ops->print_vm_stats(&vm, stderr);
 	ret = vm.stop_status;
 	vm_teardown(&vm);
 	return ret;

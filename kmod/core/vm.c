@@ -48,6 +48,24 @@ static long vm_set_memory_region(struct lv_vm *vm, void __user *argp)
 	return lv_set_memory_region(vm, &r);
 }
 
+static long vm_get_stats(struct lv_vm *vm, void __user *argp)
+{
+	struct lv_vm_stats st = { 0 };
+	struct lv_memslots *slots;
+	int i;
+
+	mutex_lock(&vm->lock);
+	slots = rcu_dereference_protected(vm->slots, lockdep_is_held(&vm->lock));
+	st.slots = slots->nr;
+	for (i = 0; i < slots->nr; i++)
+		st.pinned_pages += slots->slot[i]->npages;
+	st.ept_tables = vm->ept.nr_tables;
+	st.ept_4k = vm->ept.nr_4k;
+	st.ept_2m = vm->ept.nr_2m;
+	mutex_unlock(&vm->lock);
+	return copy_to_user(argp, &st, sizeof(st)) ? -EFAULT : 0;
+}
+
 static long vm_ioctl(struct file *file, unsigned int cmd, unsigned long arg)
 {
 	struct lv_vm *vm = file->private_data;
@@ -57,6 +75,8 @@ static long vm_ioctl(struct file *file, unsigned int cmd, unsigned long arg)
 		return vm_set_memory_region(vm, (void __user *)arg);
 	case LV_CREATE_VCPU:
 		return lv_vcpu_create(vm, arg);
+	case LV_GET_VM_STATS:
+		return vm_get_stats(vm, (void __user *)arg);
 	}
 	lv_warn("unknown VM ioctl 0x%x\n", cmd);
 	return -ENOTTY;

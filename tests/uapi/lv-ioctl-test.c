@@ -239,6 +239,7 @@ static void expect_foreign_ioctls(int fd, int kind)
 	struct lv_regs regs;
 	struct lv_sregs sregs;
 	struct lv_vcpu_stats stats;
+	struct lv_vm_stats vm_stats;
 	struct lv_caps c;
 
 	if (kind != 0) {
@@ -249,6 +250,7 @@ static void expect_foreign_ioctls(int fd, int kind)
 	if (kind != 1) {
 		EXPECT_ERR(ENOTTY, fd, LV_SET_MEMORY_REGION, &r);
 		EXPECT_ERR(ENOTTY, fd, LV_CREATE_VCPU, 0);
+		EXPECT_ERR(ENOTTY, fd, LV_GET_VM_STATS, &vm_stats);
 	}
 	if (kind != 2) {
 		EXPECT_ERR(ENOTTY, fd, LV_RUN, 0);
@@ -398,6 +400,22 @@ static void test_memory_region_bad(void)
 	/* the same host memory in two slots is allowed (aliasing) */
 	CHECK(set_region(vm_fd, 3, 0, 4 * SZ_2M, SZ_2M, mem) == 0,
 	      "aliased slot 3: %s", strerror(errno));
+	/* what is mapped now: slots 0, 2, 3 = 512 + 1 + 512 pages */
+	{
+		struct lv_vm_stats vs;
+
+		CHECK(ioctl(vm_fd, LV_GET_VM_STATS, &vs) == 0,
+		      "LV_GET_VM_STATS: %s", strerror(errno));
+		CHECK(vs.slots == 3 && vs.pinned_pages == 1025,
+		      "LV_GET_VM_STATS: %llu slots, %llu pages pinned, want 3, 1025",
+		      (unsigned long long)vs.slots,
+		      (unsigned long long)vs.pinned_pages);
+		CHECK(vs.ept_4k + 512 * vs.ept_2m == 1025 && vs.ept_tables >= 4,
+		      "LV_GET_VM_STATS: %llu x 4K + %llu x 2M mappings in %llu tables for 1025 pages",
+		      (unsigned long long)vs.ept_4k,
+		      (unsigned long long)vs.ept_2m,
+		      (unsigned long long)vs.ept_tables);
+	}
 	close(vm_fd);
 	munmap(hole, PAGE);
 	end("memory-region-bad-args");
@@ -500,6 +518,8 @@ static void test_vcpu_efault(void)
 		EXPECT_ERR(EFAULT, c.vcpu_fd, LV_GET_REGS, BAD_PTR);
 		EXPECT_ERR(EFAULT, c.vcpu_fd, LV_SET_SREGS, KERNEL_PTR);
 		EXPECT_ERR(EFAULT, c.vcpu_fd, LV_GET_STATS, KERNEL_PTR);
+		EXPECT_ERR(EFAULT, c.vm_fd, LV_GET_VM_STATS, NULL);
+		EXPECT_ERR(EFAULT, c.vm_fd, LV_GET_VM_STATS, KERNEL_PTR);
 	}
 	vm_ctx_destroy(&c);
 	end("vcpu-efault");

@@ -301,6 +301,24 @@ struct lv_vcpu_stats {
 	__u64 by_reason[LV_NR_EXIT_REASONS];
 };
 
+/**
+ * struct lv_vm_stats - how a VM's memory is mapped (LV_GET_VM_STATS)
+ * @slots: memory slots in use
+ * @pinned_pages: 4 KiB pages pinned for them
+ * @ept_tables: EPT tables allocated, the root included
+ * @ept_4k: 4 KiB EPT mappings
+ * @ept_2m: 2 MiB EPT mappings
+ * @reserved: zero
+ */
+struct lv_vm_stats {
+	__u64 slots;
+	__u64 pinned_pages;
+	__u64 ept_tables;
+	__u64 ept_4k;
+	__u64 ept_2m;
+	__u64 reserved[3];
+};
+
 /* ---- ioctls -------------------------------------------------------------- */
 
 /* system fd */
@@ -311,6 +329,7 @@ struct lv_vcpu_stats {
 /* VM fd */
 #define LV_SET_MEMORY_REGION	_IOW(LV_IOC_MAGIC, 0x10, struct lv_memory_region)
 #define LV_CREATE_VCPU		_IO(LV_IOC_MAGIC, 0x11)	/* arg: vCPU id */
+#define LV_GET_VM_STATS		_IOR(LV_IOC_MAGIC, 0x12, struct lv_vm_stats)
 
 /* vCPU fd */
 #define LV_RUN			_IO(LV_IOC_MAGIC, 0x20)

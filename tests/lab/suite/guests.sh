@@ -83,6 +83,23 @@ gtest triple 4 'triple: IDT limit 0, then int3: expect a shutdown|lvctl: stop: s
 # the host is fine after a guest's triple fault: the next guest runs
 gtest healthy-after-triple 1 'PASS real-hello' --mode real "$G/real-hello.bin"
 
+# labvisor maps guest RAM that transparent huge pages back with 2 MiB EPT
+# pages (lvctl asks for THP with MADV_HUGEPAGE; the lab kernel's default is
+# "never", so the test switches it to "madvise" for the run).
+if [ "$ACCEL" = labvisor ]; then
+	t_begin labvisor/ept-2m
+	thp=/sys/kernel/mm/transparent_hugepage/enabled
+	thp_old=$(sed 's/.*\[\(.*\)\].*/\1/' "$thp")
+	echo madvise > "$thp"
+	out=$(timeout 60 lvctl run --stats --mem 64M "$G/hello.elf" 2>&1)
+	echo "$thp_old" > "$thp"
+	n=$(echo "$out" | sed -n 's/.* + \([0-9]*\) x 2 MiB mappings$/\1/p')
+	[ -n "$n" ] && [ "$n" -gt 0 ] ||
+		t_bad "no 2 MiB EPT mappings: $(echo "$out" | grep 'memory:')"
+	echo "$out" | grep -q '^PASS hello' || t_bad "hello.elf did not pass"
+	t_end || FAILED=1
+fi
+
 # A guest that never stops by itself is stopped by SIGINT: lvctl exits 8,
 # "interrupted by signal".  spin-sti.bin spins with interrupts on: every host
 # interrupt is an exit, on labvisor and on kvm.  spin.bin spins with them off:
