@@ -379,6 +379,10 @@ int lv_vmcs_set_cr0(struct lv_vcpu *vcpu, u64 val, bool force)
 		if ((val & X86_CR0_PG) && !(old & X86_CR0_PG) &&
 		    (efer & EFER_LME) && !(cr4 & X86_CR4_PAE))
 			return -EINVAL;
+		/* paging cannot be turned off from 64-bit code */
+		if (!(val & X86_CR0_PG) && (efer & EFER_LMA) &&
+		    (lv_vmread32(GUEST_CS_AR_BYTES) & VMX_AR_L_MASK))
+			return -EINVAL;
 	}
 	val |= X86_CR0_ET;
 
