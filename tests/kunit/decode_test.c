@@ -353,8 +353,11 @@ static void check_decoded(struct kunit *test, const struct dcase *c,
 static void run_dcases(struct kunit *test, const struct dcase *cases,
 		       size_t n)
 {
-	static const u8 junk[] = { 0x66, 0x67, 0x48, 0x0f, 0xb6, 0x04, 0x25, 0xff,
-				   0x66, 0x67, 0x48, 0x0f, 0xb6, 0x04, 0x25, 0xff };
+	/* bytes that would lengthen the instruction if they were read */
+	static const u8 junk[LV_INSN_MAX_LEN + 8] = {
+		0x66, 0x67, 0x48, 0x0f, 0xb6, 0x04, 0x25, 0xff,
+		0x66, 0x67, 0x48, 0x0f, 0xb6, 0x04, 0x25, 0xff,
+		0x66, 0x67, 0x48, 0x0f, 0xb6, 0x04, 0x25 };
 	struct lv_mmio_insn o;
 	u8 buf[LV_INSN_MAX_LEN + 8];
 	size_t i;
@@ -375,6 +378,7 @@ static void run_dcases(struct kunit *test, const struct dcase *cases,
 			check_decoded(test, c, &o, "exact avail");
 
 		memcpy(buf, c->b, c->len);
+		BUILD_BUG_ON(sizeof(junk) != sizeof(buf));
 		memcpy(buf + c->len, junk, sizeof(buf) - c->len);
 		memset(&o, 0x5a, sizeof(o));
 		ret = lv_decode_mmio(buf, LV_INSN_MAX_LEN, c->mode, &o);

@@ -73,7 +73,8 @@ def diag_summary(diags):
     failed expectations (file:line and KUnit's explanation), and how many
     more there were."""
     lines = [d.strip() for d in diags if not RUNNING.match(d)]
-    lines = [l for l in lines if l and l != 'KTAP version 1']
+    lines = [l for l in lines if l and l != 'KTAP version 1' and
+             not re.fullmatch(r'[=-]{8,}', l)]
     blocks, cur = [], None
     for l in lines:
         m = FAILED_AT.match(l)
