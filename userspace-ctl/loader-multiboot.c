@@ -170,79 +170,87 @@ static u64 elf_entry_paddr(u64 entry, u64 vaddr, u64 paddr, u64 memsz,
 	return entry;
 }
 
-static int parse_elf32(const char *path, const struct file_buf *fb,
-		       const struct guest_mem *mem, struct mb_image *img)
-{
-	const Elf32_Ehdr *eh = (const void *)fb->data;
-	Elf32_Phdr ph;
-	bool found = false;
-	u64 entry;
-	int i;
+/* The fields of an ELF header or program header that loading needs. */
+struct elf_hdr {
+	u16 machine, phentsize, phnum;
+	u64 entry, phoff;
+};
 
-	if (fb->size < sizeof(*eh)) {
-		pr_err("%s: truncated ELF header", path);
-		return -1;
+struct elf_seg {
+	u32 type;
+	u64 offset, vaddr, paddr, filesz, memsz;
+};
+
+static void elf_read_hdr(bool is64, const void *p, struct elf_hdr *h)
+{
+	if (is64) {
+		const Elf64_Ehdr *eh = p;
+
+		*h = (struct elf_hdr){ eh->e_machine, eh->e_phentsize,
+				       eh->e_phnum, eh->e_entry, eh->e_phoff };
+	} else {
+		const Elf32_Ehdr *eh = p;
+
+		*h = (struct elf_hdr){ eh->e_machine, eh->e_phentsize,
+				       eh->e_phnum, eh->e_entry, eh->e_phoff };
 	}
-	if (eh->e_machine != EM_386 && eh->e_machine != EM_X86_64) {
-		pr_err("%s: ELF machine %u is not x86", path, eh->e_machine);
-		return -1;
-	}
-	if (eh->e_phentsize < sizeof(ph) || !eh->e_phnum ||
-	    eh->e_phoff > fb->size ||
-	    (u64)eh->e_phnum * eh->e_phentsize > fb->size - eh->e_phoff) {
-		pr_err("%s: truncated or bad ELF program headers", path);
-		return -1;
-	}
-	entry = eh->e_entry;
-	for (i = 0; i < eh->e_phnum; i++) {
-		memcpy(&ph, fb->data + eh->e_phoff + i * eh->e_phentsize,
-		       sizeof(ph));
-		if (ph.p_type != PT_LOAD)
-			continue;
-		if (add_segment(path, fb, mem, img, ph.p_paddr, ph.p_offset,
-				ph.p_filesz, ph.p_memsz))
-			return -1;
-		entry = elf_entry_paddr(entry, ph.p_vaddr, ph.p_paddr,
-					ph.p_memsz, &found);
-	}
-	img->entry = entry;
-	return 0;
 }
 
-static int parse_elf64(const char *path, const struct file_buf *fb,
-		       const struct guest_mem *mem, struct mb_image *img)
+static void elf_read_seg(bool is64, const void *p, struct elf_seg *s)
 {
-	const Elf64_Ehdr *eh = (const void *)fb->data;
-	Elf64_Phdr ph;
+	if (is64) {
+		Elf64_Phdr ph;
+
+		memcpy(&ph, p, sizeof(ph));
+		*s = (struct elf_seg){ ph.p_type, ph.p_offset, ph.p_vaddr,
+				       ph.p_paddr, ph.p_filesz, ph.p_memsz };
+	} else {
+		Elf32_Phdr ph;
+
+		memcpy(&ph, p, sizeof(ph));
+		*s = (struct elf_seg){ ph.p_type, ph.p_offset, ph.p_vaddr,
+				       ph.p_paddr, ph.p_filesz, ph.p_memsz };
+	}
+}
+
+/* ELF32 and ELF64 alike: load every PT_LOAD segment at its physical address */
+static int parse_elf_class(const char *path, const struct file_buf *fb,
+			   const struct guest_mem *mem, struct mb_image *img,
+			   bool is64)
+{
+	size_t ehsize = is64 ? sizeof(Elf64_Ehdr) : sizeof(Elf32_Ehdr);
+	size_t phsize = is64 ? sizeof(Elf64_Phdr) : sizeof(Elf32_Phdr);
+	struct elf_hdr eh;
+	struct elf_seg ph;
 	bool found = false;
 	u64 entry;
 	int i;
 
-	if (fb->size < sizeof(*eh)) {
+	if (fb->size < ehsize) {
 		pr_err("%s: truncated ELF header", path);
 		return -1;
 	}
-	if (eh->e_machine != EM_X86_64 && eh->e_machine != EM_386) {
-		pr_err("%s: ELF machine %u is not x86", path, eh->e_machine);
+	elf_read_hdr(is64, fb->data, &eh);
+	if (eh.machine != EM_386 && eh.machine != EM_X86_64) {
+		pr_err("%s: ELF machine %u is not x86", path, eh.machine);
 		return -1;
 	}
-	if (eh->e_phentsize < sizeof(ph) || !eh->e_phnum ||
-	    eh->e_phoff > fb->size ||
-	    (u64)eh->e_phnum * eh->e_phentsize > fb->size - eh->e_phoff) {
+	if (eh.phentsize < phsize || !eh.phnum || eh.phoff > fb->size ||
+	    (u64)eh.phnum * eh.phentsize > fb->size - eh.phoff) {
 		pr_err("%s: truncated or bad ELF program headers", path);
 		return -1;
 	}
-	entry = eh->e_entry;
-	for (i = 0; i < eh->e_phnum; i++) {
-		memcpy(&ph, fb->data + eh->e_phoff + (u64)i * eh->e_phentsize,
-		       sizeof(ph));
-		if (ph.p_type != PT_LOAD)
+	entry = eh.entry;
+	for (i = 0; i < eh.phnum; i++) {
+		elf_read_seg(is64, fb->data + eh.phoff + (u64)i * eh.phentsize,
+			     &ph);
+		if (ph.type != PT_LOAD)
 			continue;
-		if (add_segment(path, fb, mem, img, ph.p_paddr, ph.p_offset,
-				ph.p_filesz, ph.p_memsz))
+		if (add_segment(path, fb, mem, img, ph.paddr, ph.offset,
+				ph.filesz, ph.memsz))
 			return -1;
-		entry = elf_entry_paddr(entry, ph.p_vaddr, ph.p_paddr,
-					ph.p_memsz, &found);
+		entry = elf_entry_paddr(entry, ph.vaddr, ph.paddr, ph.memsz,
+					&found);
 	}
 	img->entry = entry;
 	return 0;
@@ -261,10 +269,9 @@ static int parse_elf(const char *path, const struct file_buf *fb,
 		pr_err("%s: not a little-endian ELF file", path);
 		return -1;
 	}
-	if (id[EI_CLASS] == ELFCLASS32)
-		return parse_elf32(path, fb, mem, img);
-	if (id[EI_CLASS] == ELFCLASS64)
-		return parse_elf64(path, fb, mem, img);
+	if (id[EI_CLASS] == ELFCLASS32 || id[EI_CLASS] == ELFCLASS64)
+		return parse_elf_class(path, fb, mem, img,
+				       id[EI_CLASS] == ELFCLASS64);
 	pr_err("%s: unknown ELF class %u", path, id[EI_CLASS]);
 	return -1;
 }
