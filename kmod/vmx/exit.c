@@ -109,11 +109,6 @@ static void write_reg_sized(struct lv_vcpu *vcpu, unsigned int reg, bool high8,
 	set_reg(vcpu, reg, val);
 }
 
-static void guest_paging(struct lv_vcpu *vcpu, struct lv_paging *pg)
-{
-	lv_vmcs_paging(vcpu, pg);
-}
-
 static void dump_state(struct lv_vcpu *vcpu, const char *why)
 {
 	pr_warn_ratelimited("labvisor: vcpu %u: %s: rip 0x%lx rsp 0x%lx rflags 0x%lx cs 0x%x (ar 0x%x) cr0 0x%lx cr3 0x%lx cr4 0x%lx efer 0x%llx qual 0x%lx\n",
@@ -440,7 +435,7 @@ static int handle_io(struct lv_vcpu *vcpu)
 	n = down ? 1 : min_t(unsigned long, count, LV_RUN_IO_DATA_MAX / size);
 	gva = lv_vmread(GUEST_LINEAR_ADDRESS);
 	access = (in ? LV_WALK_WRITE : 0) | (cpl() == 3 ? LV_WALK_USER : 0);
-	guest_paging(vcpu, &pg);
+	lv_vmcs_paging(vcpu, &pg);
 	run->io.count = n;
 
 	if (in) {
@@ -488,7 +483,7 @@ static int complete_string_in(struct lv_vcpu *vcpu)
 	u64 fault;
 	u32 pf;
 
-	guest_paging(vcpu, &pg);
+	lv_vmcs_paging(vcpu, &pg);
 	for (i = 0; i < n; i++) {
 		u64 at = vcpu->pend.down ? vcpu->pend.gva - (u64)i * size :
 			 vcpu->pend.gva + (u64)i * size;
@@ -528,7 +523,7 @@ static int fetch_insn(struct lv_vcpu *vcpu, u8 *buf, unsigned int *avail)
 	u64 fault;
 	u32 pf;
 
-	guest_paging(vcpu, &pg);
+	lv_vmcs_paging(vcpu, &pg);
 	*avail = LV_INSN_MAX_LEN;
 	if (!lv_gva_read(vcpu->vm, &pg, linear, buf, *avail, LV_WALK_FETCH,
 			 &fault, &pf))
