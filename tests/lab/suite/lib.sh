@@ -40,8 +40,11 @@ T_DMESG_N=0
 # must set IF first: /lab/guests/spin.bin when it starts with STI (0xfb),
 # else the lab's own 3-byte `sti; jmp $`.  No interrupt is ever injected
 # into it, so IF=1 changes nothing else.
+# /lab/guests/spin-sti.bin, when the guests provide it, is such a spinner.
 LV_GUEST_SPIN=/lab/guests/spin.bin
-if [ -f "$LV_GUEST_SPIN" ] && [ "$(head -c 1 "$LV_GUEST_SPIN" | od -An -tx1 | tr -d ' ')" != fb ]; then
+if [ -f /lab/guests/spin-sti.bin ]; then
+	LV_GUEST_SPIN=/lab/guests/spin-sti.bin
+elif [ -f "$LV_GUEST_SPIN" ] && [ "$(head -c 1 "$LV_GUEST_SPIN" | od -An -tx1 | tr -d ' ')" != fb ]; then
 	LV_GUEST_SPIN=/tmp/lab-spin-sti.bin
 	[ -f "$LV_GUEST_SPIN" ] || printf '\373\353\376' > "$LV_GUEST_SPIN"
 fi
