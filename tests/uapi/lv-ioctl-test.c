@@ -1169,6 +1169,39 @@ static int flood(long n)
 	return failures ? 1 : 0;
 }
 
+/*
+ * --no-ept: on a CPU without EPT (the lab's core2_penryn boot) the module
+ * loads, says so in its capabilities, and creating a VM fails with
+ * EOPNOTSUPP, leaving nothing behind.
+ */
+static int no_ept(void)
+{
+	struct lv_caps caps;
+	long refs = module_refs();
+
+	begin();
+	sys_fd = open(DEV, O_RDWR | O_CLOEXEC);
+	if (sys_fd < 0) {
+		bad("%s: %s", DEV, strerror(errno));
+	} else {
+		if (ioctl(sys_fd, LV_GET_CAPS, &caps) < 0)
+			bad("LV_GET_CAPS: %s", strerror(errno));
+		else
+			CHECK(!(caps.flags & (LV_CAP_EPT | LV_CAP_UNRESTRICTED |
+					      LV_CAP_EPT_2M)),
+			      "caps flags 0x%llx offer EPT on this CPU",
+			      (unsigned long long)caps.flags);
+		EXPECT_ERR(EOPNOTSUPP, sys_fd, LV_CREATE_VM, LV_VM_EPT);
+		EXPECT_ERR(EOPNOTSUPP, sys_fd, LV_CREATE_VM, LV_VM_SHADOW);
+		EXPECT_ERR(EINVAL, sys_fd, LV_CREATE_VM, 2);
+		close(sys_fd);
+		CHECK(module_refs() == refs, "module references %ld, were %ld",
+		      module_refs(), refs);
+	}
+	end("noept-create-vm");
+	return failures ? 1 : 0;
+}
+
 int main(int argc, char **argv)
 {
 	long refs_at_start = module_refs();
@@ -1176,8 +1209,10 @@ int main(int argc, char **argv)
 	setvbuf(stdout, NULL, _IOLBF, 0);
 	if (argc == 3 && !strcmp(argv[1], "--flood"))
 		return flood(atol(argv[2]));
+	if (argc == 2 && !strcmp(argv[1], "--no-ept"))
+		return no_ept();
 	if (argc != 1) {
-		fprintf(stderr, "usage: lv-ioctl-test [--flood N]\n");
+		fprintf(stderr, "usage: lv-ioctl-test [--flood N | --no-ept]\n");
 		return 2;
 	}
 	begin();

@@ -179,6 +179,18 @@ test_noept() {
 		t_bad "the message does not say that creating the VM failed / EPT is missing: $T_OUT"
 	fi
 	t_end
+	# the ioctl itself: EOPNOTSUPP, and dmesg says why
+	t_begin noept-create-vm-ioctl
+	if ! command -v lv-ioctl-test >/dev/null 2>&1; then
+		t_bad "lv-ioctl-test is not on PATH (tests/uapi/build)"
+	else
+		t_exec lv-ioctl-test --no-ept
+		echo "$T_OUT" | sed 's/^/  | /'
+		[ "$T_ST" = 0 ] || t_bad "lv-ioctl-test --no-ept: $(echo "$T_OUT" | grep FAIL)"
+		t_dmesg_new | grep -q 'labvisor: LV_CREATE_VM: this CPU lacks EPT' ||
+			t_bad "no dmesg line saying that the CPU lacks EPT"
+	fi
+	t_end
 }
 
 test_conflict() {
