@@ -3,6 +3,7 @@
 #   1. module tests (module.sh)
 #   2. ACCEL=labvisor guests.sh   (the guests' own suite)
 #   3. ioctl.sh                   (lvctl's ioctl-level suite)
+#      hostile.sh                 (random-byte guests: the host survives)
 #   4. rmmod labvisor, modprobe kvm_intel, ACCEL=kvm guests.sh
 #   5. the conflict test (module.sh conflict)
 # A part that is missing, or that exits non-zero without a FAIL line of its
@@ -48,6 +49,7 @@ part() {
 part module && run_sh module - /lab/suite/module.sh basic
 part guests-labvisor && run_sh guests-labvisor ACCEL=labvisor /lab/suite/guests.sh
 part ioctl && run_sh ioctl - /lab/suite/ioctl.sh
+part hostile && run_sh hostile - /lab/suite/hostile.sh
 
 if part kvm-setup; then
 	t_begin rmmod-labvisor
