@@ -126,18 +126,30 @@ static long vcpu_ioctl(struct file *file, unsigned int cmd, unsigned long arg)
 	return ret;
 }
 
+static vm_fault_t vcpu_fault(struct vm_fault *vmf)
+{
+	struct lv_vcpu *vcpu = vmf->vma->vm_file->private_data;
+
+	if (vmf->pgoff != 0)
+		return VM_FAULT_SIGBUS;
+	vmf->page = virt_to_page(vcpu->run);
+	get_page(vmf->page);
+	return 0;
+}
+
+static const struct vm_operations_struct lv_vcpu_vm_ops = {
+	.fault = vcpu_fault,
+};
+
+/* the run page: exactly one page at offset 0, served by vcpu_fault() */
 static int vcpu_mmap(struct file *file, struct vm_area_struct *vma)
 {
-	struct lv_vcpu *vcpu = file->private_data;
-
 	if (vma->vm_pgoff != 0 || vma->vm_end - vma->vm_start != PAGE_SIZE) {
 		lv_warn("vCPU mmap: only one page at offset 0\n");
 		return -EINVAL;
 	}
-	vma->vm_flags |= VM_DONTEXPAND | VM_DONTDUMP;
-	return remap_pfn_range(vma, vma->vm_start,
-			       virt_to_phys(vcpu->run) >> PAGE_SHIFT,
-			       PAGE_SIZE, vma->vm_page_prot);
+	vma->vm_ops = &lv_vcpu_vm_ops;
+	return 0;
 }
 
 static void vcpu_free(struct lv_vcpu *vcpu)

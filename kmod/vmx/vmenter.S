@@ -13,6 +13,7 @@
  */
 #include <linux/linkage.h>
 #include <asm/asm.h>
+#include <asm/ibt.h>
 #include <asm/nospec-branch.h>
 
 #define REG(n)		(n * 8)
@@ -62,16 +63,13 @@ SYM_FUNC_START(lv_vmx_enter)
 .Lresume:
 	vmresume
 .Lfail:
-	mov	$1, %eax
-	jmp	.Lout
-
 .Lfail_early:
 	mov	$1, %eax
 	jmp	.Lout
-SYM_FUNC_END(lv_vmx_enter)
 
-SYM_CODE_START(lv_vmx_exit_entry)
-	/* host RSP as at VMLAUNCH: regs pointer on top */
+	/* VM exits land here (HOST_RIP), host RSP as at VMLAUNCH: regs on top */
+SYM_INNER_LABEL(lv_vmx_exit_entry, SYM_L_GLOBAL)
+	ENDBR
 	push	%rdi
 	mov	8(%rsp), %rdi
 	mov	%rax, REG(0)(%rdi)
@@ -117,4 +115,4 @@ SYM_CODE_START(lv_vmx_exit_entry)
 	pop	%r15
 	pop	%rbp
 	RET
-SYM_CODE_END(lv_vmx_exit_entry)
+SYM_FUNC_END(lv_vmx_enter)
