@@ -15,6 +15,7 @@
 #include <asm/asm.h>
 #include <asm/ibt.h>
 #include <asm/nospec-branch.h>
+#include <asm/unwind_hints.h>
 
 #define REG(n)		(n * 8)
 #define HOST_RSP_FIELD	0x6c14
@@ -57,6 +58,8 @@ SYM_FUNC_START(lv_vmx_enter)
 	mov	REG(15)(%rdi), %r15
 	mov	REG(7)(%rdi), %rdi
 
+	/* the stack as the VM exit finds it again at lv_vmx_exit_entry */
+	UNWIND_HINT_SAVE
 	jnz	.Lresume
 	vmlaunch
 	jmp	.Lfail
@@ -69,6 +72,7 @@ SYM_FUNC_START(lv_vmx_enter)
 
 	/* VM exits land here (HOST_RIP), host RSP as at VMLAUNCH: regs on top */
 SYM_INNER_LABEL(lv_vmx_exit_entry, SYM_L_GLOBAL)
+	UNWIND_HINT_RESTORE
 	ENDBR
 	push	%rdi
 	mov	8(%rsp), %rdi
