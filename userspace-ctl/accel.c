@@ -32,6 +32,7 @@ const char *vm_exit_kind_name(enum vm_exit_kind kind)
 		[VM_EXIT_FAIL_ENTRY] = "fail_entry",
 		[VM_EXIT_INTERNAL] = "internal_error",
 		[VM_EXIT_INTR] = "intr",
+		[VM_EXIT_IRQ_WINDOW] = "irq-window",
 		[VM_EXIT_UNKNOWN] = "unknown",
 	};
 

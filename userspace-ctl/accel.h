@@ -44,6 +44,7 @@ enum vm_exit_kind {
 	VM_EXIT_FAIL_ENTRY,
 	VM_EXIT_INTERNAL,
 	VM_EXIT_INTR,
+	VM_EXIT_IRQ_WINDOW,	/* the guest can take an ExtINT now */
 	VM_EXIT_UNKNOWN,
 	VM_EXIT_NR_KINDS,
 };
@@ -53,6 +54,7 @@ struct vm_exit {
 	enum vm_exit_kind kind;
 	u32 hw_exit_reason;	/* VMX basic exit reason, when known */
 	u64 hw_qualification;
+	bool irq_ready;		/* ops->interrupt() would be taken now */
 	union {
 		struct {
 			bool out;
@@ -122,6 +124,24 @@ struct accel_ops {
 	/* clear a request_exit() that was not acted upon */
 	void (*clear_exit_request)(struct vcpu *vcpu);
 	int (*get_stats)(struct vcpu *vcpu, struct vcpu_stats *stats);
+
+	/*
+	 * Interrupts.  The local APICs are in the kernel; the IOAPIC, PIC
+	 * and devices are lvctl's.  All may be called from any thread
+	 * unless noted; 0 or -1 with errno set.
+	 */
+	/* deliver a message-signalled interrupt (IOAPIC, MSI-X) */
+	int (*signal_msi)(struct vm *vm, u64 addr, u32 data);
+	/* vCPU thread only, between runs, when exit->irq_ready: ExtINT */
+	int (*interrupt)(struct vcpu *vcpu, u8 vector);
+	/* vCPU thread only: ask for VM_EXIT_IRQ_WINDOW when it opens */
+	void (*set_irq_window)(struct vcpu *vcpu, bool request);
+	/* doorbell: guest writes of @len bytes at @addr signal @fd */
+	int (*ioeventfd)(struct vm *vm, u64 addr, u32 len, bool pio, int fd,
+			 bool assign);
+	/* each signal of @fd delivers the MSI (@addr, @data) */
+	int (*irqfd)(struct vm *vm, int fd, u64 addr, u32 data, bool assign);
+
 	/* print how guest memory is mapped; NULL where the accelerator can't say */
 	void (*print_vm_stats)(struct vm *vm, FILE *f);
 	void (*vcpu_destroy)(struct vcpu *vcpu);

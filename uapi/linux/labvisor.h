@@ -4,7 +4,8 @@
  * controller) includes.  Three kinds of file descriptor:
  *
  *   /dev/labvisor   system fd: version, capabilities, LV_CREATE_VM
- *   VM fd           LV_SET_MEMORY_REGION, LV_CREATE_VCPU
+ *   VM fd           LV_SET_MEMORY_REGION, LV_CREATE_VCPU, LV_SIGNAL_MSI,
+ *                   LV_IOEVENTFD, LV_IRQFD
  *   vCPU fd         LV_RUN, registers, statistics; mmap() of struct lv_run
  *
  * Every structure has explicit padding; every reserved field must be zero.
@@ -16,7 +17,7 @@
 #include <linux/ioctl.h>
 #include <linux/types.h>
 
-#define LV_API_VERSION		1
+#define LV_API_VERSION		2
 
 #define LV_IOC_MAGIC		0xB7
 
@@ -27,6 +28,9 @@
 #define LV_CAP_UNRESTRICTED	_BITULL(2)	/* real mode runs natively */
 #define LV_CAP_EPT_2M		_BITULL(3)	/* 2 MiB EPT mappings used */
 #define LV_CAP_SHADOW		_BITULL(4)	/* LV_VM_SHADOW works */
+#define LV_CAP_LAPIC		_BITULL(5)	/* in-kernel local APIC (API 2) */
+#define LV_CAP_IOEVENTFD	_BITULL(6)	/* LV_IOEVENTFD */
+#define LV_CAP_IRQFD		_BITULL(7)	/* LV_IRQFD */
 
 /**
  * struct lv_caps - what this module and this CPU can do (LV_GET_CAPS)
@@ -181,12 +185,13 @@ struct lv_sregs {
 #define LV_EXIT_NONE		0
 #define LV_EXIT_IO		1	/* port I/O: io */
 #define LV_EXIT_MMIO		2	/* access to unbacked guest memory: mmio */
-#define LV_EXIT_HLT		3	/* guest executed HLT with interrupts off or none pending */
+#define LV_EXIT_HLT		3	/* HLT with RFLAGS.IF=0: only NMI or INIT wakes it */
 #define LV_EXIT_SHUTDOWN	4	/* triple fault */
 #define LV_EXIT_HYPERCALL	5	/* LV_HC_USER: hypercall */
 #define LV_EXIT_FAIL_ENTRY	6	/* VM entry failed: fail_entry */
 #define LV_EXIT_INTERNAL_ERROR	7	/* the module could not handle an exit: internal */
 #define LV_EXIT_INTR		8	/* a signal is pending; LV_RUN returned -EINTR */
+#define LV_EXIT_IRQ_WINDOW	9	/* request_interrupt_window: the guest can take one */
 
 #define LV_IO_IN		0
 #define LV_IO_OUT		1
@@ -222,7 +227,10 @@ struct lv_sregs {
  * @exit_reason: LV_EXIT_*
  * @immediate_exit: user space sets it to make the next LV_RUN return
  *	-EINTR at once
- * @padding1: zero
+ * @request_interrupt_window: user space sets it to get LV_EXIT_IRQ_WINDOW
+ *	as soon as the guest can take an external interrupt (for LV_INTERRUPT)
+ * @ready_for_interrupt_injection: out: LV_INTERRUPT would be delivered now
+ * @if_flag: out: the guest's RFLAGS.IF at this exit
  * @hw_exit_reason: the VMX basic exit reason that caused this exit
  * @padding2: zero
  * @hw_qualification: its exit qualification
@@ -242,7 +250,9 @@ struct lv_sregs {
 struct lv_run {
 	__u32 exit_reason;
 	__u8 immediate_exit;
-	__u8 padding1[3];
+	__u8 request_interrupt_window;
+	__u8 ready_for_interrupt_injection;
+	__u8 if_flag;
 	__u32 hw_exit_reason;
 	__u32 padding2;
 	__u64 hw_qualification;
@@ -279,6 +289,81 @@ struct lv_run {
 		} internal;
 		char pad[256];
 	};
+};
+
+/* ---- interrupts and doorbells (API 2) ------------------------------------ */
+
+/**
+ * struct lv_msi - a message-signalled interrupt (LV_SIGNAL_MSI, and the
+ *	IOAPIC of user space): the write a device would make
+ * @address: 0xfeeXXXXX: destination APIC ID in bits 19:12, destination
+ *	mode (1: logical) in bit 2
+ * @data: vector in bits 7:0, delivery mode in bits 10:8 (fixed, lowest
+ *	priority, NMI, INIT or ExtINT are refused), trigger mode in bit 15
+ * @flags: zero
+ * @reserved: zero
+ */
+struct lv_msi {
+	__u64 address;
+	__u32 data;
+	__u32 flags;
+	__u64 reserved[2];
+};
+
+/**
+ * struct lv_interrupt - an external interrupt from a user-space PIC
+ *	(LV_INTERRUPT): only when the last exit said
+ *	@ready_for_interrupt_injection
+ * @vector: the vector the PIC answered the acknowledge cycle with
+ * @reserved: zero
+ */
+struct lv_interrupt {
+	__u32 vector;
+	__u32 reserved;
+};
+
+#define LV_IOEVENTFD_PIO	_BITUL(0)	/* @addr is a port, else a gpa */
+#define LV_IOEVENTFD_DATAMATCH	_BITUL(1)	/* only writes of @datamatch */
+#define LV_IOEVENTFD_DEASSIGN	_BITUL(2)	/* remove this registration */
+
+/**
+ * struct lv_ioeventfd - a doorbell: a guest write of @len bytes at @addr
+ *	signals the eventfd @fd and the guest goes on without an exit to
+ *	user space (LV_IOEVENTFD)
+ * @addr: port (LV_IOEVENTFD_PIO) or guest physical address, not in RAM
+ * @len: 1, 2, 4 or 8 bytes (8 for MMIO only)
+ * @fd: an eventfd
+ * @flags: LV_IOEVENTFD_* bits
+ * @datamatch: the value written, with LV_IOEVENTFD_DATAMATCH
+ * @reserved: zero
+ *
+ * Registrations of one VM must not overlap, except those with the same
+ * address and length and different @datamatch values.
+ */
+struct lv_ioeventfd {
+	__u64 addr;
+	__u32 len;
+	__s32 fd;
+	__u32 flags;
+	__u32 padding;
+	__u64 datamatch;
+	__u64 reserved[2];
+};
+
+#define LV_IRQFD_DEASSIGN	_BITUL(0)	/* remove the registration of @fd */
+
+/**
+ * struct lv_irqfd - an interrupt line: each signal of the eventfd @fd
+ *	delivers the MSI @msi, injected by the kernel (LV_IRQFD).  Assigning
+ *	an @fd already registered changes its message.
+ * @fd: an eventfd
+ * @flags: LV_IRQFD_* bits
+ * @msi: the message; its rules are those of LV_SIGNAL_MSI
+ */
+struct lv_irqfd {
+	__s32 fd;
+	__u32 flags;
+	struct lv_msi msi;
 };
 
 /* ---- statistics ---------------------------------------------------------- */
@@ -330,6 +415,9 @@ struct lv_vm_stats {
 #define LV_SET_MEMORY_REGION	_IOW(LV_IOC_MAGIC, 0x10, struct lv_memory_region)
 #define LV_CREATE_VCPU		_IO(LV_IOC_MAGIC, 0x11)	/* arg: vCPU id */
 #define LV_GET_VM_STATS		_IOR(LV_IOC_MAGIC, 0x12, struct lv_vm_stats)
+#define LV_SIGNAL_MSI		_IOW(LV_IOC_MAGIC, 0x13, struct lv_msi)
+#define LV_IOEVENTFD		_IOW(LV_IOC_MAGIC, 0x14, struct lv_ioeventfd)
+#define LV_IRQFD		_IOW(LV_IOC_MAGIC, 0x15, struct lv_irqfd)
 
 /* vCPU fd */
 #define LV_RUN			_IO(LV_IOC_MAGIC, 0x20)
@@ -338,5 +426,6 @@ struct lv_vm_stats {
 #define LV_GET_SREGS		_IOR(LV_IOC_MAGIC, 0x23, struct lv_sregs)
 #define LV_SET_SREGS		_IOW(LV_IOC_MAGIC, 0x24, struct lv_sregs)
 #define LV_GET_STATS		_IOR(LV_IOC_MAGIC, 0x25, struct lv_vcpu_stats)
+#define LV_INTERRUPT		_IOW(LV_IOC_MAGIC, 0x26, struct lv_interrupt)
 
 #endif /* _UAPI_LINUX_LABVISOR_H */
