@@ -489,6 +489,11 @@ static void test_bzimage_errors(void)
 			   ARGS("run", "--kernel", p));
 	expect_usage_error("bzimage-ram-too-small-mem", "--mem 8M is too small",
 			   ARGS("run", "--mem", "8M", "--kernel", good));
+	bz_hdr()->relocatable_kernel = 0;
+	bz_hdr()->pref_address = 0x80000;
+	p = broken("bz-low.img");
+	expect_usage_error("bzimage-fixed-below-1m", "below 1 MiB",
+			   ARGS("run", "--kernel", p));
 	bz_hdr()->cmdline_size = 10;
 	p = broken("bz-cmdline-size.img");
 	expect_usage_error("bzimage-cmdline-too-long", "at most 10",
