@@ -369,7 +369,7 @@ static int devices_setup(struct vm *vm, struct run_devices *d)
  * vCPU 0 gets the boot state; the others keep the state the kernel gives
  * a new vCPU, waiting for INIT/SIPI in its local APIC.
  */
-static int vm_setup(struct vm *vm, const struct boot_cpu *boot, int nr_cpus)
+static int vm_setup(struct vm *vm, const struct boot_cpu *boot)
 {
 	const struct accel_ops *ops = vm->ops;
 	int i;
@@ -378,12 +378,9 @@ static int vm_setup(struct vm *vm, const struct boot_cpu *boot, int nr_cpus)
 		return -1;
 	if (ops->set_memory(vm, 0, 0, vm->mem.size, vm->mem.hva))
 		return -1;
-	for (i = 0; i < nr_cpus; i++) {
+	for (i = 0; i < vm->nr_vcpus; i++) {
 		struct vcpu *vcpu = &vm->vcpus[i];
 
-		vcpu->vm = vm;
-		vcpu->id = i;
-		vm->nr_vcpus = i + 1;
 		if (ops->vcpu_create(vcpu))
 			return -1;
 	}
@@ -419,11 +416,17 @@ int cmd_run(int argc, char **argv)
 
 	vm_init(&vm);
 	vm.ops = accel_find(o.accel);
+	/* known from the start: devices may depend on it (the IOAPIC's id) */
+	vm.nr_vcpus = o.nr_cpus;
+	for (i = 0; i < vm.nr_vcpus; i++) {
+		vm.vcpus[i].vm = &vm;
+		vm.vcpus[i].id = i;
+	}
 	/* everything about the files is checked before the device is opened */
 	if (guest_mem_alloc(&vm.mem, o.mem_size) ||
 	    loader_load(&vm.mem, &o.load, &boot) ||
 	    devices_setup(&vm, &devs) ||
-	    vm_setup(&vm, &boot, o.nr_cpus)) {
+	    vm_setup(&vm, &boot)) {
 		vm_teardown(&vm);
 		return LVCTL_EXIT_USAGE;
 	}
