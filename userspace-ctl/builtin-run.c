@@ -20,6 +20,7 @@ struct run_opts {
 	const char *accel;
 	u64 mem_size;
 	bool all_stats;
+	bool irqchip;
 	struct load_opts load;
 };
 
@@ -74,7 +75,8 @@ void run_usage(FILE *f)
 		"  --entry ADDR           flat binaries: entry point (default: the load address)\n"
 		"  --cmdline STR          multiboot: the kernel command line\n"
 		"  --module FILE[,STR]    multiboot: a module with its string (repeatable)\n"
-		"  --stats                print every exit count on stop\n");
+		"  --stats                print every exit count on stop\n"
+		"  --irqchip              kvm: give the guest local APICs (labvisor always does)\n");
 }
 
 /* A number (0x.., 0.., decimal) with an optional K, M or G suffix. */
@@ -138,6 +140,7 @@ enum {
 	OPT_CMDLINE,
 	OPT_MODULE,
 	OPT_STATS,
+	OPT_IRQCHIP,
 	OPT_HELP,
 };
 
@@ -150,6 +153,7 @@ static const struct option run_options[] = {
 	{ "cmdline", required_argument, NULL, OPT_CMDLINE },
 	{ "module", required_argument, NULL, OPT_MODULE },
 	{ "stats", no_argument, NULL, OPT_STATS },
+	{ "irqchip", no_argument, NULL, OPT_IRQCHIP },
 	{ "help", no_argument, NULL, OPT_HELP },
 	{ NULL, 0, NULL, 0 },
 };
@@ -235,6 +239,9 @@ static int parse_run_args(int argc, char **argv, struct run_opts *o)
 			break;
 		case OPT_STATS:
 			o->all_stats = true;
+			break;
+		case OPT_IRQCHIP:
+			o->irqchip = true;
 			break;
 		case OPT_HELP:
 		case 'h':
@@ -338,6 +345,7 @@ int cmd_run(int argc, char **argv)
 
 	vm_init(&vm);
 	vm.ops = accel_find(o.accel);
+	vm.irqchip = o.irqchip;
 	/* everything about the files is checked before the device is opened */
 	if (guest_mem_alloc(&vm.mem, o.mem_size) ||
 	    loader_load(&vm.mem, &o.load, &boot) ||
