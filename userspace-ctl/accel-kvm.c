@@ -26,6 +26,7 @@
 #define KVM_TSS_ADDR		0xfffbd000ULL
 #define CPUID_1_ECX_VMX		(1U << 5)
 #define CPUID_1_ECX_HYPERVISOR	(1U << 31)
+#define CPUID_1_ECX_TSC_DEADLINE	(1U << 24)
 
 #define KVM_IOAPIC_PINS		24
 #define KVM_MAX_MSI_ROUTES	128
@@ -165,6 +166,11 @@ static int kvm_setup_cpuid(struct kvm_vm *kv, struct kvm_vcpu *kvc, int id)
 		if (e->function == 1) {
 			e->ecx &= ~CPUID_1_ECX_VMX;
 			e->ecx |= CPUID_1_ECX_HYPERVISOR;
+			/* KVM emulates it, but leaves advertising it to us */
+			if (kv->irqchip &&
+			    ioctl(kv->sys_fd, KVM_CHECK_EXTENSION,
+				  KVM_CAP_TSC_DEADLINE_TIMER) > 0)
+				e->ecx |= CPUID_1_ECX_TSC_DEADLINE;
 			/* the initial APIC ID, as on labvisor */
 			e->ebx = (e->ebx & 0x00ffffff) | ((u32)id << 24);
 		}

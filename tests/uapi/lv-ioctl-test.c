@@ -1065,7 +1065,7 @@ static void test_irq_ioctls(void)
 	io.fd = efd;
 	EXPECT_OK(c.vm_fd, LV_IOEVENTFD, &io);
 	EXPECT_ERR(EEXIST, c.vm_fd, LV_IOEVENTFD, &io);
-	io.addr = 0xd0000002;			/* overlaps */
+	io.addr = 0xd0000001;			/* overlaps (len is 2) */
 	EXPECT_ERR(EEXIST, c.vm_fd, LV_IOEVENTFD, &io);
 	io.addr = 0xd0000010;
 	io.flags = LV_IOEVENTFD_DATAMATCH;
