@@ -4,6 +4,11 @@
  * sees the CPUID KVM supports minus VMX, as on labvisor.  KVM does not
  * report in-kernel exit counts through an ioctl: only the exits to user
  * space are counted (by the vCPU loop).
+ *
+ * With vm->irqchip the local APICs are KVM's ("split irqchip": the IOAPIC
+ * and PIC stay in lvctl, as on labvisor); MSIs go through KVM_SIGNAL_MSI
+ * and irqfds through MSI routes from GSI 24 up.  Without it KVM has no
+ * APIC at all and every HLT exits to lvctl.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -21,11 +26,25 @@
 #define KVM_TSS_ADDR		0xfffbd000ULL
 #define CPUID_1_ECX_VMX		(1U << 5)
 #define CPUID_1_ECX_HYPERVISOR	(1U << 31)
+#define CPUID_1_ECX_TSC_DEADLINE	(1U << 24)
+
+#define KVM_IOAPIC_PINS		24
+#define KVM_MAX_MSI_ROUTES	128
+
+/* one irqfd: its eventfd and the MSI route it fires */
+struct kvm_msi_route {
+	int fd;			/* -1: free */
+	u64 addr;
+	u32 data;
+};
 
 struct kvm_vm {
 	int sys_fd;
 	int vm_fd;
 	int run_size;
+	bool irqchip;
+	pthread_mutex_t routes_lock;
+	struct kvm_msi_route routes[KVM_MAX_MSI_ROUTES];
 };
 
 struct kvm_vcpu {
@@ -46,6 +65,9 @@ static int kvm_vm_create(struct vm *vm)
 	}
 	kv->sys_fd = -1;
 	kv->vm_fd = -1;
+	pthread_mutex_init(&kv->routes_lock, NULL);
+	for (int i = 0; i < KVM_MAX_MSI_ROUTES; i++)
+		kv->routes[i].fd = -1;
 	vm->accel = kv;
 
 	kv->sys_fd = open(KVM_DEVICE, O_RDWR | O_CLOEXEC);
@@ -74,6 +96,19 @@ static int kvm_vm_create(struct vm *vm)
 		pr_err("KVM_SET_TSS_ADDR: %s", strerror(errno));
 		return -1;
 	}
+	if (vm->irqchip) {
+		struct kvm_enable_cap cap = {
+			.cap = KVM_CAP_SPLIT_IRQCHIP,
+			.args = { KVM_IOAPIC_PINS },
+		};
+
+		if (ioctl(kv->vm_fd, KVM_ENABLE_CAP, &cap) < 0) {
+			pr_err("KVM_ENABLE_CAP(KVM_CAP_SPLIT_IRQCHIP): %s",
+			       strerror(errno));
+			return -1;
+		}
+		kv->irqchip = true;
+	}
 	return 0;
 }
 
@@ -101,7 +136,7 @@ static int kvm_set_memory(struct vm *vm, u32 slot, u64 gpa, u64 size,
  * The CPUID KVM supports, with VMX hidden and the hypervisor bit set (KVM
  * leaves that to user space): guests see what labvisor shows.
  */
-static int kvm_setup_cpuid(struct kvm_vm *kv, struct kvm_vcpu *kvc)
+static int kvm_setup_cpuid(struct kvm_vm *kv, struct kvm_vcpu *kvc, int id)
 {
 	struct kvm_cpuid2 *cpuid = NULL;
 	int nent = 64;
@@ -131,7 +166,16 @@ static int kvm_setup_cpuid(struct kvm_vm *kv, struct kvm_vcpu *kvc)
 		if (e->function == 1) {
 			e->ecx &= ~CPUID_1_ECX_VMX;
 			e->ecx |= CPUID_1_ECX_HYPERVISOR;
+			/* KVM emulates it, but leaves advertising it to us */
+			if (kv->irqchip &&
+			    ioctl(kv->sys_fd, KVM_CHECK_EXTENSION,
+				  KVM_CAP_TSC_DEADLINE_TIMER) > 0)
+				e->ecx |= CPUID_1_ECX_TSC_DEADLINE;
+			/* the initial APIC ID, as on labvisor */
+			e->ebx = (e->ebx & 0x00ffffff) | ((u32)id << 24);
 		}
+		if (e->function == 0xb || e->function == 0x1f)
+			e->edx = id;
 	}
 	if (ioctl(kvc->fd, KVM_SET_CPUID2, cpuid) < 0) {
 		pr_err("KVM_SET_CPUID2: %s", strerror(errno));
@@ -169,7 +213,7 @@ static int kvm_vcpu_create(struct vcpu *vcpu)
 		return -1;
 	}
 	kvc->run = run;
-	return kvm_setup_cpuid(kv, kvc);
+	return kvm_setup_cpuid(kv, kvc, vcpu->id);
 }
 
 static int kvm_get_regs(struct vcpu *vcpu, struct cpu_regs *regs)
@@ -321,11 +365,20 @@ static int kvm_run_vcpu(struct vcpu *vcpu, struct vm_exit *exit)
 	u64 bytes;
 	u32 i;
 
-	if (ioctl(kvc->fd, KVM_RUN, 0) < 0)
+	if (ioctl(kvc->fd, KVM_RUN, 0) < 0) {
+		memset(exit, 0, sizeof(*exit));
+		exit->kind = VM_EXIT_INTR;
+		exit->irq_ready = run->ready_for_interrupt_injection;
 		return -1;
+	}
 
 	memset(exit, 0, sizeof(*exit));
+	exit->irq_ready = run->ready_for_interrupt_injection;
 	switch (run->exit_reason) {
+	case KVM_EXIT_IRQ_WINDOW_OPEN:
+		exit->kind = VM_EXIT_IRQ_WINDOW;
+		exit->hw_exit_reason = 7;
+		break;
 	case KVM_EXIT_IO:
 		bytes = (u64)run->io.count * run->io.size;
 		if (run->io.data_offset > kvc->run_size ||
@@ -407,6 +460,133 @@ static int kvm_get_stats(struct vcpu *vcpu, struct vcpu_stats *stats)
 	return 0;
 }
 
+static int kvm_signal_msi(struct vm *vm, u64 addr, u32 data)
+{
+	struct kvm_vm *kv = vm->accel;
+	struct kvm_msi msi = {
+		.address_lo = (u32)addr,
+		.address_hi = addr >> 32,
+		.data = data,
+	};
+
+	if (!kv->irqchip) {
+		errno = ENXIO;
+		return -1;
+	}
+	return ioctl(kv->vm_fd, KVM_SIGNAL_MSI, &msi) < 0 ? -1 : 0;
+}
+
+static int kvm_interrupt(struct vcpu *vcpu, u8 vector)
+{
+	struct kvm_vcpu *kvc = vcpu->accel;
+	struct kvm_interrupt irq = { .irq = vector };
+
+	return ioctl(kvc->fd, KVM_INTERRUPT, &irq) < 0 ? -1 : 0;
+}
+
+static void kvm_set_irq_window(struct vcpu *vcpu, bool request)
+{
+	struct kvm_vcpu *kvc = vcpu->accel;
+
+	kvc->run->request_interrupt_window = request;
+}
+
+static int kvm_ioeventfd(struct vm *vm, u64 addr, u32 len, bool pio, int fd,
+			 bool assign)
+{
+	struct kvm_vm *kv = vm->accel;
+	struct kvm_ioeventfd args = {
+		.addr = addr,
+		.len = len,
+		.fd = fd,
+		.flags = (pio ? KVM_IOEVENTFD_FLAG_PIO : 0) |
+			 (assign ? 0 : KVM_IOEVENTFD_FLAG_DEASSIGN),
+	};
+
+	return ioctl(kv->vm_fd, KVM_IOEVENTFD, &args) < 0 ? -1 : 0;
+}
+
+/* the whole MSI routing table, from the routes in use; routes_lock held */
+static int kvm_commit_routes(struct kvm_vm *kv)
+{
+	struct kvm_irq_routing *r;
+	int i, n = 0, ret;
+
+	r = calloc(1, sizeof(*r) + KVM_MAX_MSI_ROUTES * sizeof(r->entries[0]));
+	if (!r)
+		return -1;
+	for (i = 0; i < KVM_MAX_MSI_ROUTES; i++) {
+		struct kvm_irq_routing_entry *e = &r->entries[n];
+
+		if (kv->routes[i].fd < 0)
+			continue;
+		e->gsi = KVM_IOAPIC_PINS + i;
+		e->type = KVM_IRQ_ROUTING_MSI;
+		e->u.msi.address_lo = (u32)kv->routes[i].addr;
+		e->u.msi.address_hi = kv->routes[i].addr >> 32;
+		e->u.msi.data = kv->routes[i].data;
+		n++;
+	}
+	r->nr = n;
+	ret = ioctl(kv->vm_fd, KVM_SET_GSI_ROUTING, r);
+	free(r);
+	return ret < 0 ? -1 : 0;
+}
+
+static int kvm_irqfd(struct vm *vm, int fd, u64 addr, u32 data, bool assign)
+{
+	struct kvm_vm *kv = vm->accel;
+	struct kvm_irqfd args = { .fd = fd };
+	int i, slot = -1, ret = -1;
+
+	if (!kv->irqchip) {
+		errno = ENXIO;
+		return -1;
+	}
+	pthread_mutex_lock(&kv->routes_lock);
+	for (i = 0; i < KVM_MAX_MSI_ROUTES; i++)
+		if (kv->routes[i].fd == fd)
+			slot = i;
+	if (!assign) {
+		if (slot < 0) {
+			errno = ENOENT;
+			goto out;
+		}
+		args.gsi = KVM_IOAPIC_PINS + slot;
+		args.flags = KVM_IRQFD_FLAG_DEASSIGN;
+		ret = ioctl(kv->vm_fd, KVM_IRQFD, &args) < 0 ? -1 : 0;
+		kv->routes[slot].fd = -1;
+		kvm_commit_routes(kv);
+		goto out;
+	}
+	if (slot >= 0) {
+		/* a new message for a known eventfd: change the route only */
+		kv->routes[slot].addr = addr;
+		kv->routes[slot].data = data;
+		ret = kvm_commit_routes(kv);
+		goto out;
+	}
+	for (i = 0; i < KVM_MAX_MSI_ROUTES && slot < 0; i++)
+		if (kv->routes[i].fd < 0)
+			slot = i;
+	if (slot < 0) {
+		errno = ENOSPC;
+		goto out;
+	}
+	kv->routes[slot] = (struct kvm_msi_route){ fd, addr, data };
+	if (kvm_commit_routes(kv)) {
+		kv->routes[slot].fd = -1;
+		goto out;
+	}
+	args.gsi = KVM_IOAPIC_PINS + slot;
+	ret = ioctl(kv->vm_fd, KVM_IRQFD, &args) < 0 ? -1 : 0;
+	if (ret)
+		kv->routes[slot].fd = -1;
+out:
+	pthread_mutex_unlock(&kv->routes_lock);
+	return ret;
+}
+
 static void kvm_vcpu_destroy(struct vcpu *vcpu)
 {
 	struct kvm_vcpu *kvc = vcpu->accel;
@@ -448,6 +628,11 @@ const struct accel_ops accel_kvm_ops = {
 	.request_exit = kvm_request_exit,
 	.clear_exit_request = kvm_clear_exit_request,
 	.get_stats = kvm_get_stats,
+	.signal_msi = kvm_signal_msi,
+	.interrupt = kvm_interrupt,
+	.set_irq_window = kvm_set_irq_window,
+	.ioeventfd = kvm_ioeventfd,
+	.irqfd = kvm_irqfd,
 	.vcpu_destroy = kvm_vcpu_destroy,
 	.vm_destroy = kvm_vm_destroy,
 };

@@ -249,6 +249,16 @@ static int lv_set_sregs(struct vcpu *vcpu, const struct cpu_sregs *s)
 	l.cr4 = s->cr4;
 	l.efer = s->efer;
 	l.apic_base = s->apic_base;
+	if (!l.apic_base) {
+		/* 0: keep the vCPU's APIC base, as the kvm accelerator does */
+		struct lv_sregs cur;
+
+		if (ioctl(lvc->fd, LV_GET_SREGS, &cur) < 0) {
+			pr_err("LV_GET_SREGS: %s", strerror(errno));
+			return -1;
+		}
+		l.apic_base = cur.apic_base;
+	}
 	if (ioctl(lvc->fd, LV_SET_SREGS, &l) < 0) {
 		pr_err("LV_SET_SREGS: %s", strerror(errno));
 		return -1;
@@ -285,13 +295,22 @@ static int lv_run(struct vcpu *vcpu, struct vm_exit *exit)
 	u64 bytes;
 	u32 i;
 
-	if (ioctl(lvc->fd, LV_RUN, 0) < 0)
+	if (ioctl(lvc->fd, LV_RUN, 0) < 0) {
+		/* a signal: the interrupt fields are still filled in */
+		memset(exit, 0, sizeof(*exit));
+		exit->kind = VM_EXIT_INTR;
+		exit->irq_ready = run->ready_for_interrupt_injection;
 		return -1;
+	}
 
 	memset(exit, 0, sizeof(*exit));
 	exit->hw_exit_reason = run->hw_exit_reason;
 	exit->hw_qualification = run->hw_qualification;
+	exit->irq_ready = run->ready_for_interrupt_injection;
 	switch (run->exit_reason) {
+	case LV_EXIT_IRQ_WINDOW:
+		exit->kind = VM_EXIT_IRQ_WINDOW;
+		break;
 	case LV_EXIT_IO:
 		bytes = (u64)run->io.count * run->io.size;
 		if (run->io.data_offset > lvc->run_size ||
@@ -401,6 +420,60 @@ static void lv_print_vm_stats(struct vm *vm, FILE *f)
 		(unsigned long long)s.slots, (unsigned long long)s.pinned_pages,
 		(unsigned long long)s.ept_tables, (unsigned long long)s.ept_4k,
 		(unsigned long long)s.ept_2m);
+	fprintf(f, "lvctl: fast path: %llu doorbell(s) by ioeventfd, %llu interrupt(s) by irqfd, %llu exit(s) to user space\n",
+		(unsigned long long)s.ioeventfd_signals,
+		(unsigned long long)s.irqfd_injections,
+		(unsigned long long)s.user_exits);
+}
+
+static int lv_signal_msi(struct vm *vm, u64 addr, u32 data)
+{
+	struct lv_vm *lv = vm->accel;
+	struct lv_msi msi = { .address = addr, .data = data };
+
+	return ioctl(lv->vm_fd, LV_SIGNAL_MSI, &msi) < 0 ? -1 : 0;
+}
+
+static int lv_interrupt(struct vcpu *vcpu, u8 vector)
+{
+	struct lv_vcpu *lvc = vcpu->accel;
+	struct lv_interrupt irq = { .vector = vector };
+
+	return ioctl(lvc->fd, LV_INTERRUPT, &irq) < 0 ? -1 : 0;
+}
+
+static void lv_set_irq_window(struct vcpu *vcpu, bool request)
+{
+	struct lv_vcpu *lvc = vcpu->accel;
+
+	lvc->run->request_interrupt_window = request;
+}
+
+static int lv_ioeventfd(struct vm *vm, u64 addr, u32 len, bool pio, int fd,
+			bool assign)
+{
+	struct lv_vm *lv = vm->accel;
+	struct lv_ioeventfd args = {
+		.addr = addr,
+		.len = len,
+		.fd = fd,
+		.flags = (pio ? LV_IOEVENTFD_PIO : 0) |
+			 (assign ? 0 : LV_IOEVENTFD_DEASSIGN),
+	};
+
+	return ioctl(lv->vm_fd, LV_IOEVENTFD, &args) < 0 ? -1 : 0;
+}
+
+static int lv_irqfd(struct vm *vm, int fd, u64 addr, u32 data, bool assign)
+{
+	struct lv_vm *lv = vm->accel;
+	struct lv_irqfd args = {
+		.fd = fd,
+		.flags = assign ? 0 : LV_IRQFD_DEASSIGN,
+		.msi = { .address = assign ? addr : 0, .data = assign ? data : 0 },
+	};
+
+	return ioctl(lv->vm_fd, LV_IRQFD, &args) < 0 ? -1 : 0;
 }
 
 static void lv_vcpu_destroy(struct vcpu *vcpu)
@@ -445,6 +518,11 @@ const struct accel_ops accel_labvisor_ops = {
 	.clear_exit_request = lv_clear_exit_request,
 	.get_stats = lv_get_stats,
 	.print_vm_stats = lv_print_vm_stats,
+	.signal_msi = lv_signal_msi,
+	.interrupt = lv_interrupt,
+	.set_irq_window = lv_set_irq_window,
+	.ioeventfd = lv_ioeventfd,
+	.irqfd = lv_irqfd,
 	.vcpu_destroy = lv_vcpu_destroy,
 	.vm_destroy = lv_vm_destroy,
 };

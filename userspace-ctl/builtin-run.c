@@ -22,6 +22,7 @@ struct run_opts {
 	bool mem_set;
 	int nr_cpus;
 	bool all_stats;
+	bool irqchip;
 	struct load_opts load;
 };
 
@@ -83,7 +84,9 @@ void run_usage(FILE *f)
 		"  --entry ADDR           flat binaries: entry point (default: the load address)\n"
 		"  --cmdline STR          multiboot: the kernel command line\n"
 		"  --module FILE[,STR]    multiboot: a module with its string (repeatable)\n"
-		"  --stats                print every exit count on stop\n",
+		"  --stats                print every exit count on stop\n"
+		"  --irqchip              kvm: give the guest local APICs (labvisor always\n"
+		"                         does; kvm does too with --kernel or --cpus > 1)\n",
 		LVCTL_MAX_VCPUS, LINUX_DEFAULT_CMDLINE);
 }
 
@@ -168,6 +171,7 @@ enum {
 	OPT_KERNEL,
 	OPT_INITRD,
 	OPT_APPEND,
+	OPT_IRQCHIP,
 	OPT_HELP,
 };
 
@@ -184,6 +188,7 @@ static const struct option run_options[] = {
 	{ "kernel", required_argument, NULL, OPT_KERNEL },
 	{ "initrd", required_argument, NULL, OPT_INITRD },
 	{ "append", required_argument, NULL, OPT_APPEND },
+	{ "irqchip", no_argument, NULL, OPT_IRQCHIP },
 	{ "help", no_argument, NULL, OPT_HELP },
 	{ NULL, 0, NULL, 0 },
 };
@@ -296,6 +301,9 @@ static int parse_run_args(int argc, char **argv, struct run_opts *o)
 			break;
 		case OPT_STATS:
 			o->all_stats = true;
+			break;
+		case OPT_IRQCHIP:
+			o->irqchip = true;
 			break;
 		case OPT_HELP:
 		case 'h':
@@ -416,6 +424,11 @@ int cmd_run(int argc, char **argv)
 
 	vm_init(&vm);
 	vm.ops = accel_find(o.accel);
+	/*
+	 * Linux and application processors (which wait for INIT/SIPI) need
+	 * local APICs: kvm gets its in-kernel ones without --irqchip then.
+	 */
+	vm.irqchip = o.irqchip || o.load.linux_kernel || o.nr_cpus > 1;
 	/* known from the start: devices may depend on it (the IOAPIC's id) */
 	vm.nr_vcpus = o.nr_cpus;
 	for (i = 0; i < vm.nr_vcpus; i++) {

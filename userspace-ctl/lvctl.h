@@ -47,6 +47,12 @@ struct vcpu {
 struct vm {
 	const struct accel_ops *ops;
 	void *accel;		/* the accelerator's per-VM state */
+	/*
+	 * The guest gets local APICs: always on labvisor; on kvm only when
+	 * set (its in-kernel APIC sleeps every HLT, so bare test guests that
+	 * end with CLI; HLT run without it).
+	 */
+	bool irqchip;
 	struct guest_mem mem;
 	struct bus io_bus;
 	struct bus mmio_bus;

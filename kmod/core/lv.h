@@ -16,11 +16,14 @@
 #include <linux/rcupdate.h>
 #include <linux/list.h>
 #include <linux/ratelimit.h>
+#include <linux/spinlock.h>
+#include <linux/wait.h>
 #include <asm/fpu/api.h>
 #include <uapi/linux/labvisor.h>
 
 #include "../vmx/vmx.h"
 #include "../ept/ept.h"
+#include "lapic.h"
 
 #define LV_MAX_VCPUS		8
 #define LV_MAX_SLOTS		32
@@ -70,17 +73,45 @@ struct lv_memslots {
  * @mode: LV_VM_EPT or LV_VM_SHADOW
  * @slots: current slot set (RCU)
  * @ept: the EPT hierarchy built from the slots
- * @vcpus: created vCPUs, by id
+ * @vcpus: created vCPUs, by id (RCU: interrupt delivery reads them)
  * @nr_vcpus: number of created vCPUs
+ * @ioeventfds: doorbells (kmod/virtio/ioeventfd.c), RCU list
+ * @irqfds: interrupt eventfds (kmod/virtio/irqfd.c)
+ * @irqfd_lock: protects @irqfds
+ * @counters: fast-path and exit counters (LV_GET_VM_STATS)
  */
 struct lv_vm {
 	struct kref kref;
-	struct mutex lock;	/* slots and vCPU creation */
+	struct mutex lock;	/* slots, vCPU creation, ioeventfds */
 	u32 mode;
 	struct lv_memslots __rcu *slots;
 	struct lv_ept ept;
-	struct lv_vcpu *vcpus[LV_MAX_VCPUS];
+	struct lv_vcpu __rcu *vcpus[LV_MAX_VCPUS];
 	int nr_vcpus;
+	struct list_head ioeventfds;
+	struct list_head irqfds;
+	spinlock_t irqfd_lock;	/* irqfds */
+	struct {
+		atomic64_t ioeventfd_signals;
+		atomic64_t irqfd_injections;
+		atomic64_t user_exits;
+	} counters;
+};
+
+/* lv_vcpu.events: what other CPUs ask of a vCPU (atomic bits) */
+#define LV_EV_NMI		0
+#define LV_EV_INIT		1
+#define LV_EV_SIPI		2
+
+/* lv_vcpu.mode: whether a kick needs an IPI */
+#define LV_MODE_OUTSIDE		0
+#define LV_MODE_IN_GUEST	1
+
+/* lv_vcpu.mp_state */
+enum lv_mp_state {
+	LV_MP_RUNNABLE,
+	LV_MP_HALTED,		/* HLT: sleeps until an interrupt it can take */
+	LV_MP_WAIT_SIPI,	/* an AP after INIT: sleeps until SIPI */
 };
 
 /* What the next LV_RUN must finish before it enters the guest. */
@@ -108,7 +139,6 @@ enum lv_pending {
  * @host_cr3: HOST_CR3 currently in the VMCS; likewise @host_cr4
  * @host_cr4: HOST_CR4 currently in the VMCS
  * @cr2: guest CR2 (not part of the VMCS)
- * @cr8: guest TPR as written with MOV CR8
  * @xcr0: guest XCR0
  * @efer: guest IA32_EFER
  * @apic_base: IA32_APIC_BASE as the guest sees it
@@ -120,6 +150,15 @@ enum lv_pending {
  * @pend: parameters of @pending
  * @l1d_flush: flush L1D before the next VM entry
  * @stats: exit counts
+ * @lapic: the local APIC
+ * @wq: the vCPU sleeps here in HLT and while waiting for SIPI
+ * @events: LV_EV_* bits set by other CPUs
+ * @sipi_vector: vector of the last SIPI
+ * @mode: LV_MODE_*: in the guest or not, for lv_vcpu_kick()
+ * @mp_state: runnable, halted or waiting for SIPI
+ * @halt_if: RFLAGS.IF when the vCPU halted
+ * @extint: vector from LV_INTERRUPT waiting for injection, or -1
+ * @proc_ctl: the primary processor-based controls in the VMCS
  */
 struct lv_vcpu {
 	unsigned long regs[LV_NR_REGS];
@@ -135,7 +174,6 @@ struct lv_vcpu {
 	struct fpu_guest guest_fpu;
 	unsigned long host_cr3, host_cr4;
 	unsigned long cr2;
-	u64 cr8;
 	u64 xcr0;
 	u64 efer;
 	u64 apic_base;
@@ -161,6 +199,15 @@ struct lv_vcpu {
 	} pend;
 	bool l1d_flush;
 	struct lv_vcpu_stats stats;
+	struct lv_lapic lapic;
+	wait_queue_head_t wq;
+	unsigned long events;
+	u8 sipi_vector;
+	int mode;
+	enum lv_mp_state mp_state;
+	bool halt_if;
+	int extint;
+	u32 proc_ctl;
 };
 
 /* main.c */

@@ -16,6 +16,7 @@
 #include "lv.h"
 #include "../vmx/exit.h"
 #include "../vmx/vmcs.h"
+#include "../virtio/eventfd.h"
 
 u64 lv_host_xcr0;
 
@@ -38,6 +39,7 @@ static long lv_get_caps(void __user *argp)
 		caps.flags |= LV_CAP_VPID;
 	if (lv_vmx.has_ug)
 		caps.flags |= LV_CAP_UNRESTRICTED;
+	caps.flags |= LV_CAP_LAPIC | LV_CAP_IOEVENTFD | LV_CAP_IRQFD;
 	return copy_to_user(argp, &caps, sizeof(caps)) ? -EFAULT : 0;
 }
 
@@ -106,12 +108,17 @@ static int __init lv_init(void)
 	if (err)
 		goto fail_vmcs;
 	lv_cpuid_init();
-	err = misc_register(&lv_dev);
+	err = lv_irqfd_init();
 	if (err)
 		goto fail_run;
+	err = misc_register(&lv_dev);
+	if (err)
+		goto fail_irqfd;
 	pr_info("labvisor: ready, API version %d, /dev/labvisor\n", LV_API_VERSION);
 	return 0;
 
+fail_irqfd:
+	lv_irqfd_exit();
 fail_run:
 	lv_vmx_run_exit();
 fail_vmcs:
@@ -124,6 +131,7 @@ fail_vmx:
 static void __exit lv_exit(void)
 {
 	misc_deregister(&lv_dev);
+	lv_irqfd_exit();
 	lv_vmx_run_exit();
 	lv_vmcs_global_exit();
 	lv_vmx_exit();

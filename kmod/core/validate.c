@@ -155,7 +155,9 @@ int lv_validate_sregs(const struct lv_sregs *s, bool unrestricted,
 		return -EINVAL;
 
 	/* APIC base: 4 KiB aligned, reserved bits 0-7, 9 and above phys_bits */
-	if (s->apic_base & (0xffULL | (1ULL << 9) | ~((1ULL << phys_bits) - 1)))
+	/* x2APIC mode (bit 10) needs the APIC enabled (bit 11) */
+	if ((s->apic_base & (0xffULL | (1ULL << 9) | ~((1ULL << phys_bits) - 1))) ||
+	    (s->apic_base & 0xc00) == 0x400)
 		return -EINVAL;
 	return 0;
 }

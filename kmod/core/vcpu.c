@@ -90,6 +90,27 @@ static long vcpu_run(struct lv_vcpu *vcpu, unsigned long arg)
 	return lv_vmx_run(vcpu);
 }
 
+/* ExtINT from a user-space PIC: injected when the guest can take it */
+static long vcpu_interrupt(struct lv_vcpu *vcpu, void __user *argp)
+{
+	struct lv_interrupt irq;
+
+	if (copy_from_user(&irq, argp, sizeof(irq)))
+		return -EFAULT;
+	if (irq.vector > 0xff || irq.reserved) {
+		lv_warn("LV_INTERRUPT: invalid (vector %u reserved %u)\n",
+			irq.vector, irq.reserved);
+		return -EINVAL;
+	}
+	if (vcpu->extint >= 0) {
+		lv_warn("LV_INTERRUPT: vector %d still waits for injection\n",
+			vcpu->extint);
+		return -EBUSY;
+	}
+	WRITE_ONCE(vcpu->extint, irq.vector);
+	return 0;
+}
+
 static long vcpu_ioctl(struct file *file, unsigned int cmd, unsigned long arg)
 {
 	struct lv_vcpu *vcpu = file->private_data;
@@ -117,6 +138,9 @@ static long vcpu_ioctl(struct file *file, unsigned int cmd, unsigned long arg)
 	case LV_GET_STATS:
 		ret = copy_to_user(argp, &vcpu->stats, sizeof(vcpu->stats)) ?
 		      -EFAULT : 0;
+		break;
+	case LV_INTERRUPT:
+		ret = vcpu_interrupt(vcpu, argp);
 		break;
 	default:
 		lv_warn("unknown vCPU ioctl 0x%x\n", cmd);
@@ -154,6 +178,7 @@ static int vcpu_mmap(struct file *file, struct vm_area_struct *vma)
 
 static void vcpu_free(struct lv_vcpu *vcpu)
 {
+	lv_lapic_destroy(&vcpu->lapic);
 	lv_vmcs_destroy(vcpu);
 	fpu_free_guest_fpstate(&vcpu->guest_fpu);
 	free_page((unsigned long)vcpu->run);
@@ -166,9 +191,11 @@ static int vcpu_release(struct inode *inode, struct file *file)
 	struct lv_vm *vm = vcpu->vm;
 
 	mutex_lock(&vm->lock);
-	vm->vcpus[vcpu->id] = NULL;
+	RCU_INIT_POINTER(vm->vcpus[vcpu->id], NULL);
 	vm->nr_vcpus--;
 	mutex_unlock(&vm->lock);
+	/* interrupt delivery (lapic.c) may still look at it until then */
+	synchronize_rcu();
 	vcpu_free(vcpu);
 	lv_vm_put(vm);
 	return 0;
@@ -216,9 +243,14 @@ int lv_vcpu_create(struct lv_vm *vm, unsigned long id)
 	vcpu->vm = vm;
 	vcpu->id = id;
 	mutex_init(&vcpu->mutex);
+	init_waitqueue_head(&vcpu->wq);
+	vcpu->extint = -1;
+	vcpu->mode = LV_MODE_OUTSIDE;
+	/* the BSP runs; the APs wait for INIT and SIPI, as after RESET */
+	vcpu->mp_state = id == 0 ? LV_MP_RUNNABLE : LV_MP_WAIT_SIPI;
 
 	mutex_lock(&vm->lock);
-	if (vm->vcpus[id]) {
+	if (rcu_access_pointer(vm->vcpus[id])) {
 		lv_warn("LV_CREATE_VCPU: vCPU %lu exists\n", id);
 		err = -EEXIST;
 		goto fail_locked;
@@ -226,6 +258,7 @@ int lv_vcpu_create(struct lv_vm *vm, unsigned long id)
 	err = lv_vmcs_create(vcpu);
 	if (err)
 		goto fail_locked;
+	lv_lapic_init(&vcpu->lapic, vcpu);
 	kref_get(&vm->kref);
 	fd = anon_inode_getfd("labvisor-vcpu", &lv_vcpu_fops, vcpu,
 			      O_RDWR | O_CLOEXEC);
@@ -235,7 +268,7 @@ int lv_vcpu_create(struct lv_vm *vm, unsigned long id)
 		lv_vm_put(vm);
 		return fd;
 	}
-	vm->vcpus[id] = vcpu;
+	rcu_assign_pointer(vm->vcpus[id], vcpu);
 	vm->nr_vcpus++;
 	mutex_unlock(&vm->lock);
 	return fd;

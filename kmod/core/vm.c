@@ -11,11 +11,14 @@
 
 #include "lv.h"
 #include "validate.h"
+#include "../virtio/eventfd.h"
 
 static void vm_free(struct kref *kref)
 {
 	struct lv_vm *vm = container_of(kref, struct lv_vm, kref);
 
+	lv_irqfd_release_all(vm);
+	lv_ioeventfd_release_all(vm);
 	lv_memslots_free(vm);
 	/* no vCPU is left, so no CPU can still walk these tables */
 	lv_vmx_invept_all();
@@ -63,7 +66,43 @@ static long vm_get_stats(struct lv_vm *vm, void __user *argp)
 	st.ept_4k = vm->ept.nr_4k;
 	st.ept_2m = vm->ept.nr_2m;
 	mutex_unlock(&vm->lock);
+	st.ioeventfd_signals = atomic64_read(&vm->counters.ioeventfd_signals);
+	st.irqfd_injections = atomic64_read(&vm->counters.irqfd_injections);
+	st.user_exits = atomic64_read(&vm->counters.user_exits);
 	return copy_to_user(argp, &st, sizeof(st)) ? -EFAULT : 0;
+}
+
+static long vm_signal_msi(struct lv_vm *vm, void __user *argp)
+{
+	struct lv_msi msi;
+
+	if (copy_from_user(&msi, argp, sizeof(msi)))
+		return -EFAULT;
+	if (msi.flags || msi.reserved[0] || msi.reserved[1] ||
+	    lv_validate_msi(msi.address, msi.data)) {
+		lv_warn("LV_SIGNAL_MSI: invalid message 0x%llx/0x%x (flags 0x%x)\n",
+			msi.address, msi.data, msi.flags);
+		return -EINVAL;
+	}
+	return lv_lapic_deliver_msi(vm, msi.address, msi.data);
+}
+
+static long vm_ioeventfd(struct lv_vm *vm, void __user *argp)
+{
+	struct lv_ioeventfd args;
+
+	if (copy_from_user(&args, argp, sizeof(args)))
+		return -EFAULT;
+	return lv_ioeventfd_ioctl(vm, &args);
+}
+
+static long vm_irqfd(struct lv_vm *vm, void __user *argp)
+{
+	struct lv_irqfd args;
+
+	if (copy_from_user(&args, argp, sizeof(args)))
+		return -EFAULT;
+	return lv_irqfd_ioctl(vm, &args);
 }
 
 static long vm_ioctl(struct file *file, unsigned int cmd, unsigned long arg)
@@ -71,6 +110,12 @@ static long vm_ioctl(struct file *file, unsigned int cmd, unsigned long arg)
 	struct lv_vm *vm = file->private_data;
 
 	switch (cmd) {
+	case LV_SIGNAL_MSI:
+		return vm_signal_msi(vm, (void __user *)arg);
+	case LV_IOEVENTFD:
+		return vm_ioeventfd(vm, (void __user *)arg);
+	case LV_IRQFD:
+		return vm_irqfd(vm, (void __user *)arg);
 	case LV_SET_MEMORY_REGION:
 		return vm_set_memory_region(vm, (void __user *)arg);
 	case LV_CREATE_VCPU:
@@ -134,6 +179,9 @@ int lv_vm_create(u32 mode)
 		goto fail;
 	kref_init(&vm->kref);
 	mutex_init(&vm->lock);
+	INIT_LIST_HEAD(&vm->ioeventfds);
+	INIT_LIST_HEAD(&vm->irqfds);
+	spin_lock_init(&vm->irqfd_lock);
 	vm->mode = mode;
 	RCU_INIT_POINTER(vm->slots, slots);
 

@@ -1,15 +1,19 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * CPUID as the guest sees it: the host's, minus what labvisor does not
- * virtualise (VMX, SMX, MONITOR, PMU, x2APIC, TSC deadline, speculation
- * controls, PKU, AVX-512/AMX, MPX, SGX, PT, RDTSCP, XSAVES, MTRRs, MCE),
- * plus the hypervisor bit and the signature leaf 0x40000000 "labvisor".
+ * virtualise (VMX, SMX, MONITOR, PMU, speculation controls, PKU,
+ * AVX-512/AMX, MPX, SGX, PT, RDTSCP, XSAVES, MTRRs, MCE), plus the
+ * hypervisor bit, the signature leaf 0x40000000 "labvisor", the in-kernel
+ * local APIC's x2APIC, TSC-deadline and always-running-timer (ARAT) bits,
+ * and the TSC frequency in leaves 0x15 and 0x16: the guest needs no timer
+ * calibration, and the APIC timer counts at that frequency (core/lapic.c).
  */
 #include <linux/bits.h>
 #include <asm/cpufeature.h>
 #include <asm/fpu/xcr.h>
 #include <asm/fpu/types.h>
 #include <asm/processor.h>
+#include <asm/tsc.h>
 
 #include "../core/lv.h"
 #include "exit.h"
@@ -20,14 +24,21 @@
 
 /* XCR0 features a guest may enable */
 static u64 guest_xcr0_mask;
+/* the host's highest basic leaf: leaves above it (but 0x15/0x16) read 0 */
+static u32 host_max_leaf;
 
 /* ("labv", "isor", "\0\0\0\0") in EBX, ECX, EDX */
 #define SIG_EBX	0x7662616c
 #define SIG_ECX	0x726f7369
 
 /* leaf 1 */
-#define L1_ECX_HIDE (BIT(3) | BIT(5) | BIT(6) | BIT(15) | BIT(18) | BIT(21) | \
-		     BIT(24))	/* MONITOR VMX SMX PDCM DCA x2APIC TSC-deadline */
+#define L1_ECX_HIDE (BIT(3) | BIT(5) | BIT(6) | BIT(15) | BIT(18))
+			/* MONITOR VMX SMX PDCM DCA */
+#define L1_ECX_X2APIC		BIT(21)
+#define L1_ECX_TSC_DEADLINE	BIT(24)
+#define L6_EAX_ARAT		BIT(2)
+#define LV_CPUID_TSC_LEAF	0x15
+#define LV_CPUID_FREQ_LEAF	0x16
 #define L1_EDX_HIDE (BIT(7) | BIT(12) | BIT(14) | BIT(22) | BIT(29))
 			/* MCE MTRR MCA ACPI(thermal MSRs) TM */
 /* leaf 7.0 */
@@ -53,6 +64,7 @@ int lv_cpuid_init(void)
 {
 	guest_xcr0_mask = lv_host_xcr0 &
 			  (XFEATURE_MASK_FP | XFEATURE_MASK_SSE | XFEATURE_MASK_YMM);
+	host_max_leaf = cpuid_eax(0);
 	return 0;
 }
 
@@ -113,14 +125,36 @@ static __always_inline void lv_cpuid(struct lv_vcpu *vcpu, u32 leaf, u32 sub,
 		return;
 	}
 
+	if (leaf == LV_CPUID_TSC_LEAF) {
+		/* crystal = TSC: EBX/EAX = 1, ECX = its frequency in Hz */
+		*a = 1;
+		*b = 1;
+		*c = tsc_khz * 1000;
+		*d = 0;
+		return;
+	}
+	if (leaf == LV_CPUID_FREQ_LEAF) {
+		*a = tsc_khz / 1000;		/* base MHz */
+		*b = *a;			/* maximum MHz */
+		*c = 100;			/* bus MHz */
+		*d = 0;
+		return;
+	}
+	if (leaf > host_max_leaf && leaf < 0x80000000) {
+		*a = *b = *c = *d = 0;
+		return;
+	}
+
 	*a = leaf;
 	*c = sub;
 	native_cpuid(a, b, c, d);
-	if (leaf == 0)
-		return;
 	switch (leaf) {
+	case 0:
+		*a = max_t(u32, *a, LV_CPUID_FREQ_LEAF);
+		break;
 	case 1:
 		*c &= ~L1_ECX_HIDE;
+		*c |= L1_ECX_X2APIC | L1_ECX_TSC_DEADLINE;
 		*c |= BIT(31);			/* running under a hypervisor */
 		*c &= ~BIT(27);			/* OSXSAVE follows guest CR4 */
 		if (lv_vmread(CR4_READ_SHADOW) & X86_CR4_OSXSAVE)
@@ -128,8 +162,11 @@ static __always_inline void lv_cpuid(struct lv_vcpu *vcpu, u32 leaf, u32 sub,
 		*d &= ~L1_EDX_HIDE;
 		*b = (*b & 0x00ffffff) | (vcpu->id << 24);
 		break;
-	case 5:					/* MONITOR/MWAIT */
 	case 6:					/* thermal and power */
+		*a = L6_EAX_ARAT;
+		*b = *c = *d = 0;
+		break;
+	case 5:					/* MONITOR/MWAIT */
 	case 0xa:				/* architectural PMU */
 	case 0xf: case 0x10:			/* RDT */
 	case 0x12:				/* SGX */

@@ -16,6 +16,7 @@
 #include <asm/traps.h>
 
 #include "../core/lv.h"
+#include "../virtio/eventfd.h"
 #include "decode.h"
 #include "exit.h"
 #include "vmcs.h"
@@ -153,7 +154,11 @@ static int handle_exception_nmi(struct lv_vcpu *vcpu)
 	return internal_error(vcpu, LV_INTERNAL_UNHANDLED_EXIT, 2, data);
 }
 
-/* an exit in the middle of delivering an event: deliver it again */
+/*
+ * An exit in the middle of delivering an event: deliver it again.  Every
+ * exit is looked at, since our own injections (lv_irq_inject()) can be cut
+ * short by any exit that happens during delivery.
+ */
 static void reinject_vectoring(void)
 {
 	u32 idt = lv_vmread32(IDT_VECTORING_INFO_FIELD);
@@ -171,7 +176,6 @@ static void reinject_vectoring(void)
 static int handle_external_interrupt(struct lv_vcpu *vcpu)
 {
 	/* the host took it when run.c enabled interrupts */
-	reinject_vectoring();
 	vcpu->l1d_flush = true;
 	return 1;
 }
@@ -189,13 +193,6 @@ static int handle_triple_fault(struct lv_vcpu *vcpu)
 }
 
 /* ---- instructions --------------------------------------------------------- */
-
-static int handle_hlt(struct lv_vcpu *vcpu)
-{
-	lv_skip_insn(vcpu);
-	vcpu->run->exit_reason = LV_EXIT_HLT;
-	return 0;
-}
 
 static int handle_nop(struct lv_vcpu *vcpu)
 {
@@ -249,15 +246,17 @@ static int handle_cr(struct lv_vcpu *vcpu)
 			err = lv_vmcs_set_cr0(vcpu, val, false);
 		else if (cr == 4)
 			err = lv_vmcs_set_cr4(vcpu, val, false);
+		else if (cr == 8 && !(val & ~0xfUL))
+			lv_lapic_set_tpr(&vcpu->lapic, val);
 		else if (cr == 8)
-			err = (val & ~0xfUL) ? -EINVAL : (vcpu->cr8 = val, 0);
+			err = -EINVAL;
 		else
 			goto unexpected;
 		break;
 	case 1:		/* MOV from CR */
 		if (cr != 8)
 			goto unexpected;
-		set_reg(vcpu, reg, vcpu->cr8);
+		set_reg(vcpu, reg, lv_lapic_get_tpr(&vcpu->lapic));
 		break;
 	case 2:		/* CLTS */
 		err = lv_vmcs_set_cr0(vcpu, cr0 & ~X86_CR0_TS, false);
@@ -423,6 +422,8 @@ static int handle_io(struct lv_vcpu *vcpu)
 
 			memcpy(data, &val, size);
 			lv_advance_rip(vcpu, len);
+			if (lv_ioeventfd_write(vcpu->vm, port, size, &val, true))
+				return 1;
 		}
 		return 0;
 	}
@@ -536,6 +537,17 @@ static int fetch_insn(struct lv_vcpu *vcpu, u8 *buf, unsigned int *avail)
 			   &fault, &pf);
 }
 
+static int complete_mmio_read(struct lv_vcpu *vcpu);
+
+/* the xAPIC page of this vCPU's local APIC (never backed by a slot) */
+static bool lapic_page(struct lv_vcpu *vcpu, u64 gpa)
+{
+	u64 base = vcpu->apic_base;
+
+	return (base & MSR_IA32_APICBASE_ENABLE) && !(base & X2APIC_ENABLE) &&
+	       (gpa & PAGE_MASK) == (base & MSR_IA32_APICBASE_BASE);
+}
+
 static int handle_ept_violation(struct lv_vcpu *vcpu)
 {
 	unsigned long qual = lv_vmread(EXIT_QUALIFICATION);
@@ -545,7 +557,7 @@ static int handle_ept_violation(struct lv_vcpu *vcpu)
 	u8 bytes[LV_INSN_MAX_LEN] = { 0 };
 	unsigned int avail;
 	u64 data[4] = { gpa, qual };
-	u64 val;
+	u64 val = 0;
 
 	if ((qual & EPT_VIOLATION_ACC_INSTR) ||
 	    (lv_vmread32(IDT_VECTORING_INFO_FIELD) & VECTORING_INFO_VALID_MASK)) {
@@ -566,11 +578,6 @@ static int handle_ept_violation(struct lv_vcpu *vcpu)
 		return internal_error(vcpu, LV_INTERNAL_EMULATION, 3, data);
 	}
 
-	run->exit_reason = LV_EXIT_MMIO;
-	run->mmio.gpa = gpa;
-	run->mmio.len = insn.size;
-	run->mmio.is_write = insn.is_write;
-	memset(run->mmio.data, 0, sizeof(run->mmio.data));
 	if (insn.is_write) {
 		if (insn.has_imm)
 			val = insn.imm;
@@ -578,8 +585,34 @@ static int handle_ept_violation(struct lv_vcpu *vcpu)
 			val = get_reg(vcpu, insn.reg) >> 8;
 		else
 			val = get_reg(vcpu, insn.reg);
+	}
+	if (lapic_page(vcpu, gpa)) {
+		lv_lapic_mmio(&vcpu->lapic, gpa & ~PAGE_MASK, &val, insn.size,
+			      insn.is_write);
+		if (insn.is_write) {
+			lv_advance_rip(vcpu, insn.len);
+			return 1;
+		}
+		memcpy(run->mmio.data, &val, sizeof(run->mmio.data));
+		vcpu->pend.size = insn.size;
+		vcpu->pend.reg = insn.reg;
+		vcpu->pend.dst_size = insn.dst_size;
+		vcpu->pend.extend = insn.extend;
+		vcpu->pend.high8 = insn.high8;
+		vcpu->pend.len = insn.len;
+		return complete_mmio_read(vcpu);
+	}
+
+	run->exit_reason = LV_EXIT_MMIO;
+	run->mmio.gpa = gpa;
+	run->mmio.len = insn.size;
+	run->mmio.is_write = insn.is_write;
+	memset(run->mmio.data, 0, sizeof(run->mmio.data));
+	if (insn.is_write) {
 		memcpy(run->mmio.data, &val, insn.size);
 		lv_advance_rip(vcpu, insn.len);
+		if (lv_ioeventfd_write(vcpu->vm, gpa, insn.size, &val, false))
+			return 1;
 		return 0;
 	}
 	vcpu->pending = LV_PENDING_MMIO_READ;
@@ -624,8 +657,10 @@ static const lv_exit_handler_t lv_exit_handlers[] = {
 	[EXIT_REASON_EXCEPTION_NMI]		= handle_exception_nmi,
 	[EXIT_REASON_EXTERNAL_INTERRUPT]	= handle_external_interrupt,
 	[EXIT_REASON_TRIPLE_FAULT]		= handle_triple_fault,
+	[EXIT_REASON_INTERRUPT_WINDOW]		= lv_handle_irq_window,
+	[EXIT_REASON_NMI_WINDOW]		= lv_handle_irq_window,
 	[EXIT_REASON_CPUID]			= lv_handle_cpuid,
-	[EXIT_REASON_HLT]			= handle_hlt,
+	[EXIT_REASON_HLT]			= lv_handle_hlt,
 	[EXIT_REASON_INVD]			= handle_nop,
 	[EXIT_REASON_RDPMC]			= inject_gp,
 	[EXIT_REASON_VMCALL]			= handle_vmcall,
@@ -689,6 +724,7 @@ int lv_exit_dispatch(struct lv_vcpu *vcpu, u16 reason)
 	if (likely(reason < LV_NR_EXIT_REASONS))
 		vcpu->stats.by_reason[reason]++;
 	vcpu->run->hw_exit_reason = reason;
+	reinject_vectoring();
 	/* the hottest exits by direct call: an indirect one costs a retpoline */
 	if (reason == EXIT_REASON_CPUID)
 		return lv_handle_cpuid(vcpu);

@@ -21,6 +21,15 @@ int lv_cpuid_init(void);
 int lv_msr_read(struct lv_vcpu *vcpu, u32 msr, u64 *val);
 int lv_msr_write(struct lv_vcpu *vcpu, u32 msr, u64 val);
 
+/* irq.c: events into the guest */
+void lv_irq_inject(struct lv_vcpu *vcpu);
+bool lv_irq_ready_for_extint(struct lv_vcpu *vcpu);
+void lv_irq_fill_run(struct lv_vcpu *vcpu);
+bool lv_vcpu_has_events(struct lv_vcpu *vcpu);
+bool lv_vcpu_process_events(struct lv_vcpu *vcpu);
+int lv_handle_hlt(struct lv_vcpu *vcpu);
+int lv_handle_irq_window(struct lv_vcpu *vcpu);
+
 /* run.c */
 void lv_vmx_load_syscall_msrs(struct lv_vcpu *vcpu);
 int lv_vmx_run_init(void);

@@ -2,7 +2,8 @@
 /*
  * The MSRs a guest may use.  Every MSR exits (the bitmap in vmcs.c lets
  * through only FS/GS base, SYSENTER and PAT, which the VMCS switches);
- * those below are emulated, every other access gets #GP in the guest.
+ * those below are emulated, the x2APIC range and IA32_TSC_DEADLINE go to
+ * the local APIC (core/lapic.c), every other access gets #GP in the guest.
  */
 #include <asm/msr-index.h>
 #include <asm/apicdef.h>
@@ -28,7 +29,12 @@ static bool canonical(u64 addr)
  */
 int lv_msr_read(struct lv_vcpu *vcpu, u32 msr, u64 *val)
 {
+	if (msr >= APIC_BASE_MSR && msr < APIC_BASE_MSR + 0x100)
+		return lv_lapic_msr_read(&vcpu->lapic, msr, val);
 	switch (msr) {
+	case MSR_IA32_TSC_DEADLINE:
+		*val = lv_lapic_get_deadline(&vcpu->lapic);
+		return 0;
 	case MSR_IA32_TSC:
 		*val = rdtsc() + lv_vmread64(TSC_OFFSET);
 		return 0;
@@ -88,15 +94,18 @@ int lv_msr_write(struct lv_vcpu *vcpu, u32 msr, u64 val)
 	u64 efer_ok = EFER_SCE | EFER_LME | EFER_LMA |
 		      (boot_cpu_has(X86_FEATURE_NX) ? EFER_NX : 0);
 
+	if (msr >= APIC_BASE_MSR && msr < APIC_BASE_MSR + 0x100)
+		return lv_lapic_msr_write(&vcpu->lapic, msr, val);
 	switch (msr) {
+	case MSR_IA32_TSC_DEADLINE:
+		lv_lapic_set_deadline(&vcpu->lapic, val,
+				      rdtsc() + lv_vmread64(TSC_OFFSET));
+		return 0;
 	case MSR_IA32_TSC:
 		lv_vmwrite(TSC_OFFSET, val - rdtsc());
 		return 0;
 	case MSR_IA32_APICBASE:
-		if (val & (0xffULL | BIT_ULL(9) | ~((1ULL << boot_cpu_data.x86_phys_bits) - 1)))
-			return -EINVAL;
-		vcpu->apic_base = val;
-		return 0;
+		return lv_lapic_set_base(&vcpu->lapic, val);
 	case MSR_IA32_UCODE_REV:
 		return 0;	/* Linux writes 0 before reading it */
 	case MSR_IA32_MISC_ENABLE:

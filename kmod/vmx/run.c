@@ -183,6 +183,8 @@ static bool lv_host_work_pending(void)
 
 /* vcpu_enter(): the last exit was handled on the fast path */
 #define LV_EXIT_HANDLED		0x10000
+/* vcpu_enter(): an event arrived before entry; nothing ran */
+#define LV_ENTRY_ABORTED	0x20000
 
 /*
  * Enter the guest with interrupts off and take the exit.  Exits that need
@@ -204,6 +206,20 @@ static int vcpu_enter(struct lv_vcpu *vcpu)
 	local_irq_disable();
 	if (test_thread_flag(TIF_NEED_FPU_LOAD))
 		switch_fpu_return();
+
+	/*
+	 * From here a kick IPIs this CPU, and the IPI makes the entry below
+	 * exit at once: an event published before this point is seen by
+	 * lv_irq_inject(), one published after it by the IPI.
+	 */
+	smp_store_mb(vcpu->mode, LV_MODE_IN_GUEST);
+	if (unlikely(READ_ONCE(vcpu->events) & (BIT(LV_EV_INIT) | BIT(LV_EV_SIPI)) ||
+		     lv_host_work_pending())) {
+		WRITE_ONCE(vcpu->mode, LV_MODE_OUTSIDE);
+		local_irq_enable();
+		return LV_ENTRY_ABORTED;
+	}
+	lv_irq_inject(vcpu);
 
 	cr3 = __read_cr3();
 	if (unlikely(cr3 != vcpu->host_cr3)) {
@@ -244,6 +260,7 @@ static int vcpu_enter(struct lv_vcpu *vcpu)
 			flush_l1d();
 	}
 
+	WRITE_ONCE(vcpu->mode, LV_MODE_OUTSIDE);
 	vcpu->cr2 = native_read_cr2();
 	if (unlikely(vcpu->xcr0 != lv_host_xcr0))
 		xsetbv(XCR_XFEATURE_ENABLED_MASK, lv_host_xcr0);
@@ -313,6 +330,27 @@ static int failed_entry_exit(struct lv_vcpu *vcpu, u32 reason)
 	return fail_entry(vcpu, (u16)reason, qual, check);
 }
 
+/*
+ * Sleep until an event wakes the vCPU (HLT, wait for SIPI).  Returns 1, or
+ * -EINTR for a signal.
+ */
+static int vcpu_block(struct lv_vcpu *vcpu)
+{
+	int err;
+
+	vcpu_put(vcpu);
+	preempt_enable();
+	err = wait_event_interruptible(vcpu->wq, lv_vcpu_has_events(vcpu));
+	preempt_disable();
+	vcpu_load(vcpu);
+	vcpu->l1d_flush = true;
+	if (err) {
+		vcpu->run->exit_reason = LV_EXIT_INTR;
+		return -EINTR;
+	}
+	return 1;
+}
+
 /**
  * lv_vmx_run() - run the vCPU until user space is needed
  * @vcpu: the vCPU; its mutex is held
@@ -338,6 +376,16 @@ int lv_vmx_run(struct lv_vcpu *vcpu)
 
 	ret = lv_exit_complete(vcpu);
 	while (ret > 0) {
+		if (unlikely(!lv_vcpu_process_events(vcpu))) {
+			ret = vcpu_block(vcpu);
+			continue;
+		}
+		if (unlikely(run->request_interrupt_window) &&
+		    lv_irq_ready_for_extint(vcpu)) {
+			run->exit_reason = LV_EXIT_IRQ_WINDOW;
+			ret = 0;
+			break;
+		}
 		if (unlikely(lv_host_work_pending())) {
 			if (signal_pending(current)) {
 				run->exit_reason = LV_EXIT_INTR;
@@ -353,7 +401,7 @@ int lv_vmx_run(struct lv_vcpu *vcpu)
 		}
 
 		reason = vcpu_enter(vcpu);
-		if (reason == LV_EXIT_HANDLED)
+		if (reason == LV_EXIT_HANDLED || reason == LV_ENTRY_ABORTED)
 			continue;
 		if (unlikely(reason < 0)) {
 			ret = vmfail(vcpu);
@@ -367,11 +415,15 @@ int lv_vmx_run(struct lv_vcpu *vcpu)
 		ret = lv_exit_dispatch(vcpu, (u16)reason);
 	}
 
+	if (ret == 0 || ret == -EINTR)
+		lv_irq_fill_run(vcpu);
 	vcpu_put(vcpu);
 	preempt_enable();
 	fpu_swap_kvm_fpstate(&vcpu->guest_fpu, false);
-	if (ret == 0)
+	if (ret == 0) {
 		vcpu->stats.user_exits++;
+		atomic64_inc(&vcpu->vm->counters.user_exits);
+	}
 	return ret;
 }
 

@@ -231,9 +231,31 @@ static void write_guest_reset_state(struct lv_vcpu *vcpu)
 	vcpu->regs[LV_RDX] = 0x600;	/* family 6, as after RESET */
 }
 
+/**
+ * lv_vmcs_init_state() - the vCPU after INIT (SDM table 10-1)
+ * @vcpu: the vCPU, VMCS current
+ *
+ * As RESET, except that IA32_APIC_BASE and the MSRs INIT leaves alone
+ * keep their values, and no event stays queued for injection.
+ */
+void lv_vmcs_init_state(struct lv_vcpu *vcpu)
+{
+	u64 apic_base = vcpu->apic_base, misc = vcpu->msr.misc_enable;
+
+	write_guest_reset_state(vcpu);
+	vcpu->apic_base = apic_base;
+	vcpu->msr.misc_enable = misc;
+	memset(vcpu->regs, 0, sizeof(vcpu->regs));
+	vcpu->regs[LV_RDX] = 0x600;
+	vcpu->cr2 = 0;
+	vcpu->pending = LV_PENDING_NONE;
+	lv_vmwrite(VM_ENTRY_INTR_INFO_FIELD, 0);
+}
+
 static void write_controls(struct lv_vcpu *vcpu)
 {
 	lv_vmwrite(PIN_BASED_VM_EXEC_CONTROL, lv_vmx.pin);
+	vcpu->proc_ctl = lv_vmx.proc;
 	lv_vmwrite(CPU_BASED_VM_EXEC_CONTROL, lv_vmx.proc);
 	if (lv_vmx.proc & CPU_BASED_ACTIVATE_SECONDARY_CONTROLS)
 		lv_vmwrite(SECONDARY_VM_EXEC_CONTROL, lv_vmx.proc2);
@@ -551,5 +573,5 @@ void lv_vmcs_set_sregs(struct lv_vcpu *vcpu, const struct lv_sregs *s)
 	lv_vmcs_set_cr0(vcpu, s->cr0, true);
 	if (pae_paging(s->cr0, s->cr4, s->efer))
 		load_pdptrs(vcpu, s->cr3);
-	vcpu->apic_base = s->apic_base;
+	lv_lapic_restore_base(&vcpu->lapic, s->apic_base);
 }

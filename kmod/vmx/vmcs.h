@@ -12,6 +12,7 @@ struct lv_paging;
 int lv_vmcs_global_init(void);
 void lv_vmcs_global_exit(void);
 void lv_vmcs_set_efer(struct lv_vcpu *vcpu, u64 efer);
+void lv_vmcs_init_state(struct lv_vcpu *vcpu);
 int lv_vmcs_set_cr0(struct lv_vcpu *vcpu, u64 val, bool force);
 int lv_vmcs_set_cr4(struct lv_vcpu *vcpu, u64 val, bool force);
 void lv_vmcs_paging(struct lv_vcpu *vcpu, struct lv_paging *pg);

@@ -31,6 +31,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
+#include <sys/eventfd.h>
 #include <sys/ioctl.h>
 #include <sys/mman.h>
 
@@ -46,7 +47,8 @@
 
 /* the only capability bits this header knows */
 #define LV_CAP_ALL	(LV_CAP_EPT | LV_CAP_VPID | LV_CAP_UNRESTRICTED | \
-			 LV_CAP_EPT_2M | LV_CAP_SHADOW)
+			 LV_CAP_EPT_2M | LV_CAP_SHADOW | LV_CAP_LAPIC | \
+			 LV_CAP_IOEVENTFD | LV_CAP_IRQFD)
 
 static int failures;
 static char why[512];
@@ -970,6 +972,168 @@ static void check_stats(struct vm_ctx *c)
 	       s.last_cpu, s.migrations);
 }
 
+/*
+ * API 2: LV_SIGNAL_MSI, LV_IOEVENTFD, LV_IRQFD, LV_INTERRUPT refuse every
+ * bad field with its errno; good calls work and pair up (assign, update,
+ * deassign).
+ */
+static void test_irq_ioctls(void)
+{
+	struct lv_memory_region r = { .slot = 0, .gpa = 0, .size = SZ_2M };
+	struct lv_msi msi = { .address = 0xfee00000, .data = 0x30 };
+	struct lv_ioeventfd io;
+	struct lv_irqfd irqfd;
+	struct lv_interrupt irq;
+	struct vm_ctx c;
+	int efd, efd2, nullfd;
+	uint8_t *mem;
+
+	begin();
+	mem = alloc_aligned(SZ_2M);
+	efd = eventfd(0, EFD_CLOEXEC);
+	efd2 = eventfd(0, EFD_CLOEXEC);
+	nullfd = open("/dev/null", O_RDWR | O_CLOEXEC);
+	if (vm_ctx_create(&c) || !mem || efd < 0 || efd2 < 0 || nullfd < 0) {
+		bad("setup: %s", strerror(errno));
+		goto out;
+	}
+	r.uaddr = (uint64_t)(uintptr_t)mem;
+	EXPECT_OK(c.vm_fd, LV_SET_MEMORY_REGION, &r);
+
+	/* LV_SIGNAL_MSI */
+	EXPECT_ERR(EFAULT, c.vm_fd, LV_SIGNAL_MSI, NULL);
+	msi.address = 0;
+	EXPECT_ERR(EINVAL, c.vm_fd, LV_SIGNAL_MSI, &msi);
+	msi.address = 0xfee00000;
+	msi.data = 0x7 << 8 | 0x30;		/* ExtINT */
+	EXPECT_ERR(EINVAL, c.vm_fd, LV_SIGNAL_MSI, &msi);
+	msi.data = 0x05 << 8;			/* INIT */
+	EXPECT_ERR(EINVAL, c.vm_fd, LV_SIGNAL_MSI, &msi);
+	msi.data = 0x0f;			/* vector below 16 */
+	EXPECT_ERR(EINVAL, c.vm_fd, LV_SIGNAL_MSI, &msi);
+	msi.data = 0x10030;			/* bits above 15 */
+	EXPECT_ERR(EINVAL, c.vm_fd, LV_SIGNAL_MSI, &msi);
+	msi.data = 0x30;
+	msi.flags = 1;
+	EXPECT_ERR(EINVAL, c.vm_fd, LV_SIGNAL_MSI, &msi);
+	msi.flags = 0;
+	msi.reserved[1] = 1;
+	EXPECT_ERR(EINVAL, c.vm_fd, LV_SIGNAL_MSI, &msi);
+	msi.reserved[1] = 0;
+	/* the vCPU's APIC is software-disabled after RESET: nobody takes it */
+	CHECK(ioctl(c.vm_fd, LV_SIGNAL_MSI, &msi) == 0,
+	      "LV_SIGNAL_MSI to a disabled APIC: %s", strerror(errno));
+	msi.data = 0x4 << 8;			/* NMI: taken anyway */
+	CHECK(ioctl(c.vm_fd, LV_SIGNAL_MSI, &msi) == 1,
+	      "LV_SIGNAL_MSI NMI to vCPU 0 did not reach it: %s", strerror(errno));
+	msi.address = 0xfee05000;		/* APIC ID 5: no such vCPU */
+	CHECK(ioctl(c.vm_fd, LV_SIGNAL_MSI, &msi) == 0,
+	      "LV_SIGNAL_MSI to APIC ID 5 reached someone");
+
+	/* LV_IOEVENTFD */
+	memset(&io, 0, sizeof(io));
+	io.addr = 0xd0000000;
+	io.len = 4;
+	io.fd = efd;
+	EXPECT_ERR(EFAULT, c.vm_fd, LV_IOEVENTFD, NULL);
+	io.len = 3;
+	EXPECT_ERR(EINVAL, c.vm_fd, LV_IOEVENTFD, &io);
+	io.len = 8;
+	io.flags = LV_IOEVENTFD_PIO;
+	io.addr = 0x100;
+	EXPECT_ERR(EINVAL, c.vm_fd, LV_IOEVENTFD, &io);	/* 8-byte port */
+	io.len = 2;
+	io.addr = 0xffff;
+	EXPECT_ERR(EINVAL, c.vm_fd, LV_IOEVENTFD, &io);	/* past 0xffff */
+	io.flags = 0;
+	io.addr = 0x1000;
+	EXPECT_ERR(EINVAL, c.vm_fd, LV_IOEVENTFD, &io);	/* in RAM */
+	io.addr = 0xd0000000;
+	io.flags = 0x80;
+	EXPECT_ERR(EINVAL, c.vm_fd, LV_IOEVENTFD, &io);
+	io.flags = 0;
+	io.datamatch = 5;			/* without DATAMATCH */
+	EXPECT_ERR(EINVAL, c.vm_fd, LV_IOEVENTFD, &io);
+	io.datamatch = 0;
+	io.reserved[0] = 1;
+	EXPECT_ERR(EINVAL, c.vm_fd, LV_IOEVENTFD, &io);
+	io.reserved[0] = 0;
+	io.fd = -1;
+	EXPECT_ERR(EBADF, c.vm_fd, LV_IOEVENTFD, &io);
+	io.fd = nullfd;
+	EXPECT_ERR(EINVAL, c.vm_fd, LV_IOEVENTFD, &io);
+	io.fd = efd;
+	EXPECT_OK(c.vm_fd, LV_IOEVENTFD, &io);
+	EXPECT_ERR(EEXIST, c.vm_fd, LV_IOEVENTFD, &io);
+	io.addr = 0xd0000001;			/* overlaps (len is 2) */
+	EXPECT_ERR(EEXIST, c.vm_fd, LV_IOEVENTFD, &io);
+	io.addr = 0xd0000010;
+	io.flags = LV_IOEVENTFD_DATAMATCH;
+	io.datamatch = 1;
+	EXPECT_OK(c.vm_fd, LV_IOEVENTFD, &io);
+	io.datamatch = 2;			/* same doorbell, other value */
+	EXPECT_OK(c.vm_fd, LV_IOEVENTFD, &io);
+	io.flags |= LV_IOEVENTFD_DEASSIGN;
+	EXPECT_OK(c.vm_fd, LV_IOEVENTFD, &io);
+	EXPECT_ERR(ENOENT, c.vm_fd, LV_IOEVENTFD, &io);
+	io.addr = 0xd0000000;
+	io.flags = LV_IOEVENTFD_DEASSIGN;
+	io.datamatch = 0;
+	EXPECT_OK(c.vm_fd, LV_IOEVENTFD, &io);
+
+	/* LV_IRQFD */
+	memset(&irqfd, 0, sizeof(irqfd));
+	irqfd.fd = efd2;
+	irqfd.msi.address = 0xfee00000;
+	irqfd.msi.data = 0x31;
+	EXPECT_ERR(EFAULT, c.vm_fd, LV_IRQFD, NULL);
+	irqfd.flags = 2;
+	EXPECT_ERR(EINVAL, c.vm_fd, LV_IRQFD, &irqfd);
+	irqfd.flags = 0;
+	irqfd.msi.address = 0x1000;
+	EXPECT_ERR(EINVAL, c.vm_fd, LV_IRQFD, &irqfd);
+	irqfd.msi.address = 0xfee00000;
+	irqfd.msi.reserved[0] = 1;
+	EXPECT_ERR(EINVAL, c.vm_fd, LV_IRQFD, &irqfd);
+	irqfd.msi.reserved[0] = 0;
+	irqfd.fd = -1;
+	EXPECT_ERR(EBADF, c.vm_fd, LV_IRQFD, &irqfd);
+	irqfd.fd = nullfd;
+	EXPECT_ERR(EINVAL, c.vm_fd, LV_IRQFD, &irqfd);
+	irqfd.fd = efd2;
+	EXPECT_OK(c.vm_fd, LV_IRQFD, &irqfd);
+	irqfd.msi.data = 0x32;			/* a new message */
+	EXPECT_OK(c.vm_fd, LV_IRQFD, &irqfd);
+	CHECK(eventfd_write(efd2, 1) == 0, "eventfd_write: %s", strerror(errno));
+	irqfd.flags = LV_IRQFD_DEASSIGN;
+	EXPECT_OK(c.vm_fd, LV_IRQFD, &irqfd);
+	EXPECT_ERR(ENOENT, c.vm_fd, LV_IRQFD, &irqfd);
+
+	/* LV_INTERRUPT */
+	memset(&irq, 0, sizeof(irq));
+	EXPECT_ERR(EFAULT, c.vcpu_fd, LV_INTERRUPT, NULL);
+	irq.vector = 256;
+	EXPECT_ERR(EINVAL, c.vcpu_fd, LV_INTERRUPT, &irq);
+	irq.vector = 0x20;
+	irq.reserved = 1;
+	EXPECT_ERR(EINVAL, c.vcpu_fd, LV_INTERRUPT, &irq);
+	irq.reserved = 0;
+	EXPECT_OK(c.vcpu_fd, LV_INTERRUPT, &irq);
+	EXPECT_ERR(EBUSY, c.vcpu_fd, LV_INTERRUPT, &irq);
+	/* VM ioctls on a vCPU fd and back */
+	EXPECT_ERR(ENOTTY, c.vcpu_fd, LV_SIGNAL_MSI, &msi);
+	EXPECT_ERR(ENOTTY, c.vm_fd, LV_INTERRUPT, &irq);
+out:
+	vm_ctx_destroy(&c);
+	if (efd >= 0)
+		close(efd);
+	if (efd2 >= 0)
+		close(efd2);
+	if (nullfd >= 0)
+		close(nullfd);
+	end("irq-ioctls");
+}
+
 static void test_guest_after_rejects(void)
 {
 	struct vm_ctx c;
@@ -1239,6 +1403,7 @@ int main(int argc, char **argv)
 	test_run_mmap();
 	test_stats_fresh();
 	test_immediate_exit();
+	test_irq_ioctls();
 	test_guest_after_rejects();
 
 	close(sys_fd);

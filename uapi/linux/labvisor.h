@@ -393,7 +393,10 @@ struct lv_vcpu_stats {
  * @ept_tables: EPT tables allocated, the root included
  * @ept_4k: 4 KiB EPT mappings
  * @ept_2m: 2 MiB EPT mappings
- * @reserved: zero
+ * @ioeventfd_signals: guest writes that rang an LV_IOEVENTFD doorbell
+ *	(each one an exit to user space saved)
+ * @irqfd_injections: interrupts delivered from LV_IRQFD eventfds
+ * @user_exits: LV_RUN returns to user space, all vCPUs together
  */
 struct lv_vm_stats {
 	__u64 slots;
@@ -401,7 +404,9 @@ struct lv_vm_stats {
 	__u64 ept_tables;
 	__u64 ept_4k;
 	__u64 ept_2m;
-	__u64 reserved[3];
+	__u64 ioeventfd_signals;
+	__u64 irqfd_injections;
+	__u64 user_exits;
 };
 
 /* ---- ioctls -------------------------------------------------------------- */

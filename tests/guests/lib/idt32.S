@@ -1,12 +1,13 @@
 /* SPDX-License-Identifier: GPL-2.0 */
-/* 32-bit exception stubs: one per vector, 16 bytes apart (trap.c). */
+/* 32-bit exception and interrupt stubs: one per vector (256), 16 bytes apart (trap.c). */
 	.text
 	.code32
 
 	.balign 16
 	.globl trap_stubs
 trap_stubs:
-	.irp vec, 0,1,2,3,4,5,6,7,8,9,10,11,12,13,14,15,16,17,18,19,20,21,22,23,24,25,26,27,28,29,30,31
+	.altmacro
+	.macro stub vec
 	.balign 16
 	/* vectors that push an error code: 8, 10-14, 17, 21, 29, 30 */
 	.if (\vec == 8) || ((\vec >= 10) && (\vec <= 14)) || (\vec == 17) || (\vec == 21) || (\vec == 29) || (\vec == 30)
@@ -15,6 +16,12 @@ trap_stubs:
 	.endif
 	pushl $\vec
 	jmp trap_common
+	.endm
+
+	.set vec, 0
+	.rept 256
+	stub %vec
+	.set vec, vec + 1
 	.endr
 
 trap_common:

@@ -53,6 +53,8 @@ struct trap_record {
 	volatile int count;	/* exceptions taken in total */
 };
 extern struct trap_record trap;
+/* called for NMIs (vector 2) and vectors 32-255 when set; else they fail */
+extern void (*irq_hook)(int vector);
 void idt_init(void);
 void idt_load_empty(void);	/* IDTR limit 0: any exception triple-faults */
 /* The next exception is expected: record it and resume at ip + skip. */

@@ -1,13 +1,14 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * Exceptions: an IDT for vectors 0-31 whose stubs (idt32.S / idt64.S) call
- * trap_dispatch().  An expected exception (trap_expect()) is recorded and
- * the guest resumes past the faulting instruction; any other exception is
- * a failure: it is reported and the guest exits 1.
+ * Exceptions and interrupts: an IDT for all 256 vectors whose stubs
+ * (idt32.S / idt64.S) call trap_dispatch().  An expected exception
+ * (trap_expect()) is recorded and the guest resumes past the faulting
+ * instruction; NMIs and vectors 32-255 go to irq_hook when a guest set
+ * one; anything else is a failure: it is reported and the guest exits 1.
  */
 #include "rt.h"
 
-#define NR_VECTORS 32
+#define NR_VECTORS 256
 #define STUB_SIZE 16	/* idt*.S aligns each stub to 16 bytes */
 #define KERNEL_CS 0x08
 
@@ -45,10 +46,15 @@ struct desc_ptr {
 extern const char trap_stubs[];
 static struct idt_gate idt[NR_VECTORS] __attribute__((aligned(16)));
 struct trap_record trap;
+void (*irq_hook)(int vector);
 
 void trap_dispatch(struct trap_frame *f);
 void trap_dispatch(struct trap_frame *f)
 {
+	if (irq_hook && (f->vector == 2 || f->vector >= 32)) {
+		irq_hook((int)f->vector);
+		return;
+	}
 	trap.count++;
 	if (trap.armed) {
 		trap.armed = 0;

@@ -74,6 +74,9 @@ gtest mmio 1 'PASS mmio' --mode long64 "$G/mmio.bin"
 gtest vmcall 1 "vmcall: hypervisor $ACCEL|PASS vmcall" "$G/vmcall.elf"
 gtest msr 1 'PASS msr' "$G/msr.elf"
 gtest bench 1 'BENCH cpuid_ticks [0-9]+|BENCH io_ticks [0-9]+|PASS bench' "$G/bench.elf"
+# the local APIC in xAPIC and x2APIC mode (kvm: --irqchip gives it one)
+gtest apic 1 'PASS apic-identity|PASS apic-ipi-xapic|PASS apic-timer-xapic|PASS apic-x2apic-mode|PASS apic-ipi-x2apic|PASS apic-timer-x2apic|PASS apic-tsc-deadline|PASS apic' \
+	--irqchip "$G/apic.elf"
 
 # ---- stops that are not debug exits ----------------------------------------
 # lvctl may add a detail after the reason: "lvctl: stop: shutdown (triple fault)"
