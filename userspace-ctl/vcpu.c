@@ -215,7 +215,12 @@ void vcpu_run_loop(struct vcpu *vcpu)
 		if (stop_signal || vm_is_stopped(vm))
 			break;
 		if (ops->run(vcpu, &e)) {
-			if (errno == EINTR)
+			/*
+			 * EAGAIN: KVM's answer for an application processor
+			 * that got INIT or SIPI while it waited in KVM_RUN:
+			 * run it again.
+			 */
+			if (errno == EINTR || errno == EAGAIN)
 				continue;
 			vm_stop(vm, LVCTL_EXIT_USAGE, "%s run ioctl failed: %s",
 				ops->name, strerror(errno));

@@ -863,6 +863,9 @@ struct fake_vcpu {
 
 static struct fake_vcpu fakes[LVCTL_MAX_VCPUS];
 
+/* a step whose run fails with EAGAIN (KVM: an AP just got INIT/SIPI) */
+#define FAKE_EAGAIN	0xea6a1
+
 static int fake_run(struct vcpu *vcpu, struct vm_exit *exit)
 {
 	struct fake_vcpu *f = &fakes[vcpu->id];
@@ -880,6 +883,11 @@ static int fake_run(struct vcpu *vcpu, struct vm_exit *exit)
 		return -1;
 	}
 	*exit = f->steps[f->pos];
+	if (exit->kind == VM_EXIT_UNKNOWN && exit->unknown.reason == FAKE_EAGAIN) {
+		__atomic_add_fetch(&f->pos, 1, __ATOMIC_SEQ_CST);
+		errno = EAGAIN;
+		return -1;
+	}
 	if (exit->kind == VM_EXIT_IO)
 		exit->io.data = f->io;
 	__atomic_add_fetch(&f->pos, 1, __ATOMIC_SEQ_CST);
@@ -961,15 +969,20 @@ static void test_smp_loop(void)
 
 	vcpu_signals_setup();
 
-	/* one HLT of two does not stop the VM; an exit clears it; both do */
+	/*
+	 * One HLT of two does not stop the VM; an exit clears it; both do.
+	 * vCPU 1's first run fails with EAGAIN, which is retried.
+	 */
 	begin();
 	fake_smp_setup(2);
 	fakes[0].steps[0] = exit_of(VM_EXIT_HLT);
 	fakes[0].steps[1] = exit_out32(TEST_IO_SCRATCH);
 	fakes[0].steps[2] = exit_of(VM_EXIT_HLT);
 	fakes[0].n = 3;
-	fakes[1].steps[0] = exit_of(VM_EXIT_HLT);
-	fakes[1].n = 1;
+	fakes[1].steps[0] = exit_of(VM_EXIT_UNKNOWN);
+	fakes[1].steps[0].unknown.reason = FAKE_EAGAIN;
+	fakes[1].steps[1] = exit_of(VM_EXIT_HLT);
+	fakes[1].n = 2;
 	CHECK(!vcpu_start(&fvm.vcpus[0]), "no thread");
 	wait_pos(0, 1);
 	CHECK(!vm_is_stopped(&fvm), "one halted vCPU of two stopped the VM");

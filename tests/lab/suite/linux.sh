@@ -26,20 +26,26 @@ MEM=${LINUX_GUEST_MEM:-256M}
 # the nested kernel boots for minutes in Bochs
 TMO=${LINUX_GUEST_TIMEOUT:-900}
 
-# lx_run ACCEL CPUS APPEND: lvctl's output in $LX_OUT, its status in $LX_ST
+# lx_run ACCEL CPUS APPEND: lvctl's output in $LX_OUT (and on the console,
+# as "  > " lines: a hung guest shows where it stopped), its status in $LX_ST
 lx_run() {
 	local log
 	log=$(mktemp /tmp/linux.XXXXXX)
 	t0=$(cut -d' ' -f1 /proc/uptime)
-	timeout -s INT -k 30 "$TMO" lvctl run --accel "$1" --cpus "$2" --mem "$MEM" \
-		--kernel "$KERNEL" --initrd "$INITRD" --append "$3" </dev/null >"$log" 2>&1
-	LX_ST=$?
+	echo "  lvctl run --accel $1 --cpus $2 --mem $MEM --kernel $KERNEL --initrd $INITRD --append '$3'"
+	{
+		timeout -s INT -k 30 "$TMO" lvctl run --accel "$1" --cpus "$2" --mem "$MEM" \
+			--kernel "$KERNEL" --initrd "$INITRD" --append "$3" </dev/null
+		echo $? > "$log.st"
+	} 2>&1 | tr -d '\r' | tee "$log" | sed 's/^/  > /'
+	LX_ST=$(cat "$log.st" 2>/dev/null)
 	LX_OUT=$(cat "$log")
-	rm -f "$log"
+	rm -f "$log" "$log.st"
 	echo "  lvctl --cpus $2 ($1) exit $LX_ST after $(echo "$(cut -d' ' -f1 /proc/uptime) - $t0" | bc 2>/dev/null || echo '?') s"
 }
 
-lx_show() { echo "$LX_OUT" | tail -n "${1:-40}" | sed 's/^/  | /'; }
+# the tail of the output again, next to the failure
+lx_show() { echo "$LX_OUT" | tail -n "${1:-15}" | sed 's/^/  | /'; }
 
 # lx_want REGEX WHY: a failure unless the output matches
 lx_want() { echo "$LX_OUT" | grep -qE "$1" || t_bad "$2"; }
