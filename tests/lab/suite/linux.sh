@@ -82,7 +82,7 @@ lx_tests() {
 	if echo "$LX_OUT" | grep -E 'ACPI (BIOS )?(Error|Warning)|ACPI Exception'; then
 		t_bad "ACPI errors"
 	fi
-	[ -z "$T_WHY" ] || lx_show 60
+	[ -z "$T_WHY" ] || lx_show
 	t_end
 
 	for cpus in 1 2; do
