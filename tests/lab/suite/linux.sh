@@ -16,6 +16,8 @@
 #                no ACPI errors, then poweroff -f ends lvctl with 0 and
 #                "guest powered off"
 #   boot-2cpu    the same with --cpus 2: both CPUs online
+#   halt-2cpu    (labvisor) halt -f on 2 vCPUs: both end in HLT with
+#                interrupts off, which ends lvctl with 0 and "hlt (all 2 ...)"
 #   reboot       reboot -f ends lvctl with 0 and "guest reset"
 . /lab/suite/lib.sh
 
@@ -98,6 +100,19 @@ lx_tests() {
 		[ -z "$T_WHY" ] || lx_show
 		t_end
 	done
+
+	# HLT with IF=0 on every vCPU (halt -f: each CPU stops in a cli; hlt
+	# loop) ends the VM.  Only on labvisor: kvm's in-kernel APIC sleeps such
+	# a vCPU for good, without telling user space.
+	if [ "$accel" = labvisor ]; then
+		t_begin "linux-$accel/halt-2cpu"
+		lx_run "$accel" 2 "console=ttyS0 lvtest=halt"
+		[ "$LX_ST" = 0 ] || t_bad "lvctl exit status $LX_ST, want 0"
+		lx_want '^GUEST-INIT-OK Linux' "init did not run"
+		lx_want 'lvctl: stop: hlt \(all 2 vCPUs halted with interrupts off\)' "no stop when both vCPUs halted"
+		[ -z "$T_WHY" ] || lx_show
+		t_end
+	fi
 
 	t_begin "linux-$accel/reboot"
 	lx_run "$accel" 1 "console=ttyS0 lvtest=reboot"
