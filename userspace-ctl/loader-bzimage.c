@@ -54,10 +54,14 @@ static int parse_header(const char *path, const struct file_buf *fb,
 	}
 	/* the header's length is in its jump instruction: 0x202 + byte 0x201 */
 	hdr_end = 0x202 + fb->data[0x201];
-	if (hdr_end < HDR_OFFSET + offsetof(struct setup_header, kernel_info_offset) ||
-	    hdr_end > offsetof(struct boot_params, edd_mbr_sig_buffer) ||
+	if (hdr_end < HDR_OFFSET + offsetof(struct setup_header, kernel_info_offset)) {
+		pr_err("%s: setup header ends at 0x%zx: too short for boot protocol 2.12",
+		       path, hdr_end);
+		return -1;
+	}
+	if (hdr_end > offsetof(struct boot_params, edd_mbr_sig_buffer) ||
 	    hdr_end > fb->size) {
-		pr_err("%s: setup header ends at 0x%zx: too short for boot protocol 2.12, longer than the zero page has room for, or past the end of the file",
+		pr_err("%s: setup header ends at 0x%zx: past the zero page's room for it or the end of the file",
 		       path, hdr_end);
 		return -1;
 	}
