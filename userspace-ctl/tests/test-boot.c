@@ -469,7 +469,11 @@ static void test_bzimage_errors(void)
 			   ARGS("run", "--kernel", p));
 	bz[0x201] = 0x10;
 	p = broken("bz-short-header.img");
-	expect_usage_error("bzimage-short-header", "setup header ends",
+	expect_usage_error("bzimage-short-header", "too short",
+			   ARGS("run", "--kernel", p));
+	bz[0x201] = 0xff;
+	p = broken("bz-long-header.img");
+	expect_usage_error("bzimage-long-header", "past the zero page",
 			   ARGS("run", "--kernel", p));
 	bz_hdr()->setup_sects = 40;
 	p = broken("bz-setup-sects.img");
