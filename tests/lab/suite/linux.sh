@@ -15,6 +15,8 @@
 #   boot-1cpu    the same boot: init runs (GUEST-INIT-OK), PCI0 from ACPI,
 #                no ACPI errors, then poweroff -f ends lvctl with 0 and
 #                "guest powered off"
+#   guest-log-clean  that boot's console has no Oops, BUG, WARNING, call
+#                trace or unchecked MSR access
 #   boot-2cpu    the same with --cpus 2: both CPUs online
 #   halt-2cpu    (labvisor) halt -f on 2 vCPUs: both end in HLT with
 #                interrupts off, which ends lvctl with 0 and "hlt (all 2 ...)"
@@ -53,7 +55,7 @@ lx_show() { echo "$LX_OUT" | tail -n "${1:-15}" | sed 's/^/  | /'; }
 lx_want() { echo "$LX_OUT" | grep -qE "$1" || t_bad "$2"; }
 
 lx_tests() {
-	local accel=$1 a
+	local accel=$1 a bad
 
 	if [ ! -f "$KERNEL" ] || [ ! -f "$INITRD" ]; then
 		t_fail "linux-$accel" "$G/vmlinuz or initrd missing: run the lab with --add \"\$(tests/lab/guest-initramfs)\""
@@ -85,6 +87,12 @@ lx_tests() {
 		t_bad "ACPI errors"
 	fi
 	[ -z "$T_WHY" ] || lx_show
+	t_end
+
+	# the guest kernel's own complaints (a faulting MSR, a WARN_ON, ...)
+	t_begin "linux-$accel/guest-log-clean"
+	bad=$(echo "$LX_OUT" | grep -E 'unchecked MSR access|WARNING:|BUG:|Oops|Call Trace|Kernel panic|general protection' | head -n 3)
+	[ -z "$bad" ] || t_bad "guest console: $bad"
 	t_end
 
 	for cpus in 1 2; do
