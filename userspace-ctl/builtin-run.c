@@ -14,6 +14,7 @@
 #include "builtin.h"
 #include "devices.h"
 #include "loader.h"
+#include "platform.h"
 #include "stats.h"
 
 struct run_opts {
@@ -285,6 +286,9 @@ struct run_devices {
 
 static int devices_setup(struct vm *vm, struct run_devices *d)
 {
+	/* the PC platform (platform.h); one vCPU: the IOAPIC's ID is 1 */
+	static struct platform platform;
+
 	uart_init(&d->uart, UART_COM1_BASE,
 		  stdin_usable() ? STDIN_FILENO : -1, STDOUT_FILENO);
 	test_io_init(&d->test_io);
@@ -296,7 +300,10 @@ static int devices_setup(struct vm *vm, struct run_devices *d)
 		pr_err("device ranges overlap");
 		return -1;
 	}
-	return 0;
+	if (platform_setup(&platform, vm, vm->mem.size, 1))
+		return -1;
+	uart_set_irq(&d->uart, &platform.irqchip, IRQ_COM1);
+	return uart_start(&d->uart);
 }
 
 static int vm_setup(struct vm *vm, const struct boot_cpu *boot)
