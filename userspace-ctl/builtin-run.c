@@ -20,6 +20,8 @@
 struct run_opts {
 	const char *accel;
 	u64 mem_size;
+	bool mem_set;
+	int nr_cpus;
 	bool all_stats;
 	bool irqchip;
 	struct load_opts load;
@@ -68,8 +70,15 @@ void run_usage(FILE *f)
 {
 	fprintf(f,
 		"usage: lvctl run [options] FILE\n"
+		"       lvctl run [options] --kernel BZIMAGE [--initrd FILE] [--append STR]\n"
 		"  --accel labvisor|kvm   hypervisor to use (default labvisor)\n"
-		"  --mem SIZE             guest RAM, bytes or with K/M/G suffix (default 64M)\n"
+		"  --mem SIZE             guest RAM, bytes or with K/M/G suffix\n"
+		"                         (default 64M; 256M with --kernel)\n"
+		"  --cpus N               vCPUs, 1 to %d (default 1)\n"
+		"  --kernel BZIMAGE       a Linux bzImage, 64-bit boot protocol, with ACPI\n"
+		"                         tables; instead of FILE\n"
+		"  --initrd FILE          Linux: the initial ramdisk\n"
+		"  --append STR           Linux: the command line (default \"%s\")\n"
 		"  --mode real|prot32|long64\n"
 		"                         flat binaries: CPU mode at entry (default real)\n"
 		"  --load ADDR            flat binaries: guest physical load address\n"
@@ -77,7 +86,9 @@ void run_usage(FILE *f)
 		"  --cmdline STR          multiboot: the kernel command line\n"
 		"  --module FILE[,STR]    multiboot: a module with its string (repeatable)\n"
 		"  --stats                print every exit count on stop\n"
-		"  --irqchip              kvm: give the guest local APICs (labvisor always does)\n");
+		"  --irqchip              kvm: give the guest local APICs (labvisor always\n"
+		"                         does; implied by --kernel and --cpus > 1)\n",
+		LVCTL_MAX_VCPUS, LINUX_DEFAULT_CMDLINE);
 }
 
 /* A number (0x.., 0.., decimal) with an optional K, M or G suffix. */
@@ -117,6 +128,22 @@ int parse_size(const char *s, u64 *out)
 	return 0;
 }
 
+/* A vCPU count, 1 to LVCTL_MAX_VCPUS, in decimal. */
+int parse_cpus(const char *s, int *out)
+{
+	unsigned long v;
+	char *end;
+
+	if (*s < '0' || *s > '9')
+		return -1;
+	errno = 0;
+	v = strtoul(s, &end, 10);
+	if (errno || *end || v < 1 || v > LVCTL_MAX_VCPUS)
+		return -1;
+	*out = v;
+	return 0;
+}
+
 static int parse_addr(const char *s, u64 *out)
 {
 	unsigned long long v;
@@ -142,6 +169,10 @@ enum {
 	OPT_MODULE,
 	OPT_STATS,
 	OPT_IRQCHIP,
+	OPT_CPUS,
+	OPT_KERNEL,
+	OPT_INITRD,
+	OPT_APPEND,
 	OPT_HELP,
 };
 
@@ -155,6 +186,10 @@ static const struct option run_options[] = {
 	{ "module", required_argument, NULL, OPT_MODULE },
 	{ "stats", no_argument, NULL, OPT_STATS },
 	{ "irqchip", no_argument, NULL, OPT_IRQCHIP },
+	{ "cpus", required_argument, NULL, OPT_CPUS },
+	{ "kernel", required_argument, NULL, OPT_KERNEL },
+	{ "initrd", required_argument, NULL, OPT_INITRD },
+	{ "append", required_argument, NULL, OPT_APPEND },
 	{ "help", no_argument, NULL, OPT_HELP },
 	{ NULL, 0, NULL, 0 },
 };
@@ -191,6 +226,7 @@ static int parse_run_args(int argc, char **argv, struct run_opts *o)
 	memset(o, 0, sizeof(*o));
 	o->accel = "labvisor";
 	o->mem_size = 64 * SZ_1M;
+	o->nr_cpus = 1;
 	optind = 1;
 	opterr = 0;
 	while ((c = getopt_long(argc, argv, "+:h", run_options, NULL)) != -1) {
@@ -208,6 +244,32 @@ static int parse_run_args(int argc, char **argv, struct run_opts *o)
 				pr_err("--mem: bad size '%s'", optarg);
 				return -1;
 			}
+			o->mem_set = true;
+			break;
+		case OPT_CPUS:
+			if (parse_cpus(optarg, &o->nr_cpus)) {
+				pr_err("--cpus: '%s': need a number from 1 to %d",
+				       optarg, LVCTL_MAX_VCPUS);
+				return -1;
+			}
+			break;
+		case OPT_KERNEL:
+			if (!*optarg) {
+				pr_err("--kernel: no file name");
+				return -1;
+			}
+			lo->path = optarg;
+			lo->linux_kernel = true;
+			break;
+		case OPT_INITRD:
+			if (!*optarg) {
+				pr_err("--initrd: no file name");
+				return -1;
+			}
+			lo->initrd = optarg;
+			break;
+		case OPT_APPEND:
+			lo->append = optarg;
 			break;
 		case OPT_MODE:
 			if (x86_parse_mode(optarg, &lo->mode)) {
@@ -259,15 +321,27 @@ static int parse_run_args(int argc, char **argv, struct run_opts *o)
 			return -1;
 		}
 	}
-	if (optind == argc) {
-		pr_err("run: no FILE given");
-		return -1;
+	if (lo->linux_kernel) {
+		if (optind < argc) {
+			pr_err("run: --kernel replaces FILE ('%s' is extra)",
+			       argv[optind]);
+			return -1;
+		}
+		if (!o->mem_set)
+			o->mem_size = 256 * SZ_1M;
+	} else {
+		if (optind == argc) {
+			pr_err("run: no FILE given");
+			return -1;
+		}
+		if (optind + 1 < argc) {
+			pr_err("run: one FILE only ('%s' is extra)",
+			       argv[optind + 1]);
+			return -1;
+		}
+		lo->path = argv[optind];
 	}
-	if (optind + 1 < argc) {
-		pr_err("run: one FILE only ('%s' is extra)", argv[optind + 1]);
-		return -1;
-	}
-	lo->path = argv[optind];
+	lo->nr_cpus = o->nr_cpus;
 	if (o->mem_size < GUEST_MEM_MIN || o->mem_size > GUEST_MEM_MAX ||
 	    (o->mem_size & (SZ_4K - 1))) {
 		pr_err("--mem: %llu bytes: need a multiple of 4K from 1M to %lluM",
@@ -306,22 +380,30 @@ static int devices_setup(struct vm *vm, struct run_devices *d)
 	return uart_start(&d->uart);
 }
 
-static int vm_setup(struct vm *vm, const struct boot_cpu *boot)
+/*
+ * vCPU 0 gets the boot state; the others keep the state the kernel gives
+ * a new vCPU, waiting for INIT/SIPI in its local APIC.
+ */
+static int vm_setup(struct vm *vm, const struct boot_cpu *boot, int nr_cpus)
 {
 	const struct accel_ops *ops = vm->ops;
-	struct vcpu *vcpu = &vm->vcpus[0];
+	int i;
 
 	if (ops->vm_create(vm))
 		return -1;
 	if (ops->set_memory(vm, 0, 0, vm->mem.size, vm->mem.hva))
 		return -1;
-	vm->nr_vcpus = 1;
-	vcpu->vm = vm;
-	vcpu->id = 0;
-	if (ops->vcpu_create(vcpu))
-		return -1;
-	if (ops->set_sregs(vcpu, &boot->sregs) ||
-	    ops->set_regs(vcpu, &boot->regs))
+	for (i = 0; i < nr_cpus; i++) {
+		struct vcpu *vcpu = &vm->vcpus[i];
+
+		vcpu->vm = vm;
+		vcpu->id = i;
+		vm->nr_vcpus = i + 1;
+		if (ops->vcpu_create(vcpu))
+			return -1;
+	}
+	if (ops->set_sregs(&vm->vcpus[0], &boot->sregs) ||
+	    ops->set_regs(&vm->vcpus[0], &boot->regs))
 		return -1;
 	return 0;
 }
@@ -357,7 +439,7 @@ int cmd_run(int argc, char **argv)
 	if (guest_mem_alloc(&vm.mem, o.mem_size) ||
 	    loader_load(&vm.mem, &o.load, &boot) ||
 	    devices_setup(&vm, &devs) ||
-	    vm_setup(&vm, &boot)) {
+	    vm_setup(&vm, &boot, o.nr_cpus)) {
 		vm_teardown(&vm);
 		return LVCTL_EXIT_USAGE;
 	}
@@ -368,14 +450,13 @@ int cmd_run(int argc, char **argv)
 		if (vcpu_start(&vm.vcpus[i]))
 			vm_stop(&vm, LVCTL_EXIT_USAGE, "no vcpu thread");
 	for (i = 0; i < vm.nr_vcpus; i++)
-		if (vm.vcpus[i].thread)
-			vcpu_join(&vm.vcpus[i]);
+		vcpu_join(&vm.vcpus[i]);
 	uart_flush(&devs.uart);
 	term_restore();
 
 	fprintf(stderr, "lvctl: stop: %s\n", vm.stop_reason);
 	if (vm.stop_status == LVCTL_EXIT_FAILED)
-		vcpu_dump_state(&vm.vcpus[0]);
+		vcpu_dump_state(&vm.vcpus[vm.stop_vcpu > 0 ? vm.stop_vcpu : 0]);
 	for (i = 0; i < vm.nr_vcpus; i++)
 		stats_print(stderr, &vm.vcpus[i], o.all_stats);
 	if (o.all_stats && vm.accel && vm.ops->print_vm_stats)

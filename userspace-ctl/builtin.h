@@ -10,5 +10,6 @@
 int cmd_run(int argc, char **argv);
 void run_usage(FILE *f);
 int parse_size(const char *s, u64 *out);
+int parse_cpus(const char *s, int *out);
 
 #endif /* LVCTL_BUILTIN_H */

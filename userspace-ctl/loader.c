@@ -89,13 +89,30 @@ static bool is_elf(const struct file_buf *fb)
 int loader_load(struct guest_mem *mem, const struct load_opts *opts,
 		struct boot_cpu *cpu)
 {
+	struct linux_layout layout;
 	struct file_buf fb;
 	struct mb_header h;
 	int ret;
 
 	if (loader_read_file(opts->path, &fb))
 		return -1;
-	if (is_elf(&fb) && multiboot_find_header(fb.data, fb.size, &h)) {
+	if (opts->linux_kernel) {
+		if (opts->mode_set || opts->load_set || opts->entry_set ||
+		    opts->cmdline || opts->nr_modules) {
+			pr_err("%s: --kernel takes --initrd and --append; --mode, --load, --entry, --cmdline and --module are for flat and multiboot images",
+			       opts->path);
+			ret = -1;
+		} else {
+			ret = bzimage_load(mem, opts, &fb, cpu, &layout);
+		}
+	} else if (opts->initrd || opts->append) {
+		pr_err("%s: --initrd and --append are for a Linux kernel given with --kernel",
+		       opts->path);
+		ret = -1;
+	} else if (bzimage_detect(&fb)) {
+		pr_err("%s: a Linux bzImage: run it with --kernel", opts->path);
+		ret = -1;
+	} else if (is_elf(&fb) && multiboot_find_header(fb.data, fb.size, &h)) {
 		if (opts->mode_set || opts->load_set || opts->entry_set) {
 			pr_err("%s: a multiboot kernel: --mode, --load and --entry are for flat binaries",
 			       opts->path);

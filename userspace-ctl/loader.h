@@ -28,6 +28,11 @@ struct load_opts {
 	const char *cmdline;	/* NULL: none given */
 	struct load_module modules[LOADER_MAX_MODULES];
 	int nr_modules;
+	/* Linux: --kernel names @path, with --initrd and --append */
+	bool linux_kernel;
+	const char *initrd;	/* NULL: none */
+	const char *append;	/* NULL: LINUX_DEFAULT_CMDLINE */
+	int nr_cpus;		/* for the ACPI tables */
 };
 
 struct file_buf {
@@ -44,6 +49,30 @@ int loader_load(struct guest_mem *mem, const struct load_opts *opts,
 
 int flat_load(struct guest_mem *mem, const struct load_opts *opts,
 	      const struct file_buf *fb, struct boot_cpu *cpu);
+
+/* ---- Linux bzImage, 64-bit boot protocol (Documentation/x86/boot.rst) ---- */
+#define LINUX_DEFAULT_CMDLINE	"console=ttyS0"
+#define LINUX_MIN_VERSION	0x020c		/* 2.12: xloadflags */
+#define LINUX_ZERO_PAGE		0x7000ULL	/* struct boot_params */
+#define LINUX_CMDLINE		0x20000ULL
+#define LINUX_CMDLINE_MAX	0x10000ULL	/* bytes we keep for it */
+#define LINUX_LOW_RAM_END	0x9fc00ULL	/* e820: RAM below, reserved up to 1 MiB */
+#define LINUX_HEAP_END		0xfe00		/* heap_end_ptr, as for a setup at 0x90000 */
+#define LINUX_LOADER_TYPE	0xff		/* no assigned boot loader id */
+#define LINUX_64BIT_ENTRY	0x200		/* startup_64, from the load address */
+
+/* what bzimage_load() decided, for messages and tests */
+struct linux_layout {
+	u64 kernel;		/* load address of the protected-mode part */
+	u64 kernel_end;		/* kernel + init_size */
+	u64 initrd, initrd_size;
+	u64 rsdp;
+};
+
+bool bzimage_detect(const struct file_buf *fb);
+int bzimage_load(struct guest_mem *mem, const struct load_opts *opts,
+		 const struct file_buf *fb, struct boot_cpu *cpu,
+		 struct linux_layout *layout);
 
 /* ---- multiboot v1 ---- */
 #define MB_HEADER_MAGIC		0x1BADB002U

@@ -20,7 +20,7 @@ typedef uint16_t u16;
 typedef uint32_t u32;
 typedef uint64_t u64;
 
-#define LVCTL_MAX_VCPUS		1
+#define LVCTL_MAX_VCPUS		8
 
 #define ARRAY_SIZE(a)		(sizeof(a) / sizeof((a)[0]))
 
@@ -38,6 +38,8 @@ struct vcpu {
 	int id;
 	pthread_t thread;
 	void *accel;		/* the accelerator's per-vCPU state */
+	bool started;		/* @thread exists (vm_stop() kicks it) */
+	bool halted;		/* in HLT with IF=0: only NMI/INIT wakes it */
 	u64 user_exits;
 	u64 exit_kinds[16];	/* user exits by enum vm_exit_kind */
 };
@@ -57,19 +59,30 @@ struct vm {
 	struct vcpu vcpus[LVCTL_MAX_VCPUS];
 	int nr_vcpus;
 
-	/* set once, by whoever stops the VM first */
+	/* set once, by whoever stops the VM first; stop_lock also guards nr_halted */
 	pthread_mutex_t stop_lock;
 	bool stopped;
 	int stop_status;
+	int stop_vcpu;		/* the vCPU whose thread stopped the VM, or -1 */
 	char stop_reason[256];
+	int nr_halted;		/* vCPUs with halted set */
 };
 
 void pr_err(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 
 void vm_init(struct vm *vm);
+/*
+ * Stop the VM (the first stop wins and sets the exit status) and kick
+ * every other vCPU thread out of its run ioctl.  Any thread may call it.
+ */
 void vm_stop(struct vm *vm, int status, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));
 bool vm_is_stopped(struct vm *vm);
+/*
+ * @vcpu halted with IF=0 (halted) or ran again (!halted); true when every
+ * vCPU of the VM is now halted.
+ */
+bool vm_set_halted(struct vcpu *vcpu, bool halted);
 
 /* vcpu.c */
 int vcpu_start(struct vcpu *vcpu);
@@ -77,6 +90,8 @@ void vcpu_join(struct vcpu *vcpu);
 void vcpu_signals_setup(void);
 void vcpu_run_loop(struct vcpu *vcpu);
 void vcpu_dump_state(struct vcpu *vcpu);
+void vcpu_kick(struct vcpu *vcpu);
+struct vcpu *vcpu_current(void);	/* NULL outside vCPU loops */
 
 /* hypercall.c */
 u64 hypercall_user(u64 nr, const u64 args[4]);

@@ -3,10 +3,13 @@
  * vCPU threads: one per vCPU, each running the exit loop.  SIGINT and
  * SIGTERM are blocked everywhere but in vCPU threads, so they interrupt
  * LV_RUN/KVM_RUN; the handler also sets immediate_exit to close the race
- * with a signal that arrives just before the ioctl.
+ * with a signal that arrives just before the ioctl.  vm_stop() kicks the
+ * other vCPU threads the same way with SIGUSR1 (VCPU_KICK_SIGNAL), whose
+ * handler does nothing: only the interrupted ioctl matters.
  */
 #include <errno.h>
 #include <inttypes.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -15,8 +18,29 @@
 #include "accel.h"
 #include "stats.h"
 
+#define VCPU_KICK_SIGNAL	SIGUSR1
+
 static volatile sig_atomic_t stop_signal;
 static __thread struct vcpu *current_vcpu;
+
+struct vcpu *vcpu_current(void)
+{
+	return current_vcpu;
+}
+
+static void vcpu_kick_handler(int sig)
+{
+	(void)sig;
+}
+
+/* Make @vcpu's thread leave its run ioctl (it then sees the VM stopped). */
+void vcpu_kick(struct vcpu *vcpu)
+{
+	if (!vcpu->started)
+		return;
+	vcpu->vm->ops->request_exit(vcpu);
+	pthread_kill(vcpu->thread, VCPU_KICK_SIGNAL);
+}
 
 static void vcpu_signal_handler(int sig)
 {
@@ -39,6 +63,8 @@ void vcpu_signals_setup(void)
 	sa.sa_flags = 0;	/* no SA_RESTART: the run ioctl must return */
 	sigaction(SIGINT, &sa, NULL);
 	sigaction(SIGTERM, &sa, NULL);
+	sa.sa_handler = vcpu_kick_handler;
+	sigaction(VCPU_KICK_SIGNAL, &sa, NULL);
 
 	sigemptyset(&set);
 	sigaddset(&set, SIGINT);
@@ -119,6 +145,9 @@ static void vcpu_handle_exit(struct vcpu *vcpu, struct vm_exit *e)
 
 	if ((unsigned int)e->kind < 16)
 		vcpu->exit_kinds[e->kind]++;
+	/* any other exit means that NMI or INIT woke the vCPU up */
+	if (vcpu->halted && e->kind != VM_EXIT_HLT && e->kind != VM_EXIT_INTR)
+		vm_set_halted(vcpu, false);
 	switch (e->kind) {
 	case VM_EXIT_IO:
 		handle_io(vcpu, e);
@@ -127,7 +156,17 @@ static void vcpu_handle_exit(struct vcpu *vcpu, struct vm_exit *e)
 		handle_mmio(vcpu, e);
 		break;
 	case VM_EXIT_HLT:
-		vm_stop(vm, LVCTL_EXIT_HLT, "hlt");
+		/*
+		 * HLT with IF=0: only NMI or INIT wakes this vCPU.  The VM is
+		 * over when every vCPU is there; until then the next run
+		 * sleeps in the kernel.
+		 */
+		if (vm->nr_vcpus <= 1)
+			vm_stop(vm, LVCTL_EXIT_HLT, "hlt");
+		else if (vm_set_halted(vcpu, true))
+			vm_stop(vm, LVCTL_EXIT_HLT,
+				"hlt (all %d vCPUs halted with interrupts off)",
+				vm->nr_vcpus);
 		break;
 	case VM_EXIT_SHUTDOWN:
 		vm_stop(vm, LVCTL_EXIT_SHUTDOWN, "shutdown (triple fault)");
@@ -166,10 +205,14 @@ void vcpu_run_loop(struct vcpu *vcpu)
 	struct vm *vm = vcpu->vm;
 	struct vm_exit e;
 
-	while (!vm_is_stopped(vm)) {
-		/* clear first: a signal from here on sets it again */
+	current_vcpu = vcpu;
+	for (;;) {
+		/*
+		 * Clear first: a signal or a vm_stop() kick from here on sets
+		 * the request again, and the stop is seen below.
+		 */
 		ops->clear_exit_request(vcpu);
-		if (stop_signal)
+		if (stop_signal || vm_is_stopped(vm))
 			break;
 		if (ops->run(vcpu, &e)) {
 			if (errno == EINTR)
@@ -203,10 +246,19 @@ static void *vcpu_thread(void *arg)
 	return NULL;
 }
 
+/*
+ * Under stop_lock: a vm_stop() either sees @started (and kicks the
+ * thread), or comes first and the new thread sees the VM stopped.
+ */
 int vcpu_start(struct vcpu *vcpu)
 {
-	int err = pthread_create(&vcpu->thread, NULL, vcpu_thread, vcpu);
+	int err;
 
+	pthread_mutex_lock(&vcpu->vm->stop_lock);
+	err = pthread_create(&vcpu->thread, NULL, vcpu_thread, vcpu);
+	if (!err)
+		vcpu->started = true;
+	pthread_mutex_unlock(&vcpu->vm->stop_lock);
 	if (err) {
 		pr_err("cannot start the vcpu%d thread: %s", vcpu->id,
 		       strerror(err));
@@ -217,7 +269,10 @@ int vcpu_start(struct vcpu *vcpu)
 
 void vcpu_join(struct vcpu *vcpu)
 {
+	if (!vcpu->started)
+		return;
 	pthread_join(vcpu->thread, NULL);
+	vcpu->started = false;
 }
 
 static void dump_seg(const char *name, const struct cpu_segment *s)

@@ -23,24 +23,56 @@ void vm_init(struct vm *vm)
 {
 	memset(vm, 0, sizeof(*vm));
 	pthread_mutex_init(&vm->stop_lock, NULL);
+	vm->stop_vcpu = -1;
 	bus_init(&vm->io_bus, "io");
 	bus_init(&vm->mmio_bus, "mmio");
 }
 
-/* The first stop wins; later ones (e.g. a signal after HLT) are dropped. */
+/*
+ * The first stop wins; later ones (e.g. a signal after HLT) are dropped.
+ * The other vCPU threads may be in their run ioctl, where a halted vCPU
+ * sleeps indefinitely: each gets an exit request and a signal.  Their
+ * loops clear the request before they look at @stopped, so a kick that
+ * lands between the look and the ioctl is not lost.
+ */
 void vm_stop(struct vm *vm, int status, const char *fmt, ...)
 {
+	struct vcpu *self = vcpu_current();
+	bool first = false;
 	va_list ap;
+	int i;
 
 	pthread_mutex_lock(&vm->stop_lock);
 	if (!vm->stopped) {
 		vm->stopped = true;
 		vm->stop_status = status;
+		vm->stop_vcpu = self && self->vm == vm ? self->id : -1;
 		va_start(ap, fmt);
 		vsnprintf(vm->stop_reason, sizeof(vm->stop_reason), fmt, ap);
 		va_end(ap);
+		first = true;
 	}
 	pthread_mutex_unlock(&vm->stop_lock);
+	if (!first)
+		return;
+	for (i = 0; i < vm->nr_vcpus; i++)
+		if (&vm->vcpus[i] != self)
+			vcpu_kick(&vm->vcpus[i]);
+}
+
+bool vm_set_halted(struct vcpu *vcpu, bool halted)
+{
+	struct vm *vm = vcpu->vm;
+	bool all;
+
+	pthread_mutex_lock(&vm->stop_lock);
+	if (vcpu->halted != halted) {
+		vcpu->halted = halted;
+		vm->nr_halted += halted ? 1 : -1;
+	}
+	all = vm->nr_halted == vm->nr_vcpus;
+	pthread_mutex_unlock(&vm->stop_lock);
+	return all;
 }
 
 bool vm_is_stopped(struct vm *vm)

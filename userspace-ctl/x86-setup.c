@@ -215,3 +215,49 @@ int x86_setup_boot(struct guest_mem *mem, enum cpu_mode mode, u64 load,
 	cpu->regs.rip = entry;
 	return 0;
 }
+
+void x86_write_linux_gdt(u8 *gdt)
+{
+	u64 tss_lo;
+
+	memset(gdt, 0, LINUX_GDT_LIMIT + 1);
+	put_u64(gdt + LINUX_SEL_CODE, GDT_CODE64);
+	put_u64(gdt + LINUX_SEL_DATA, GDT_DATA);
+	tss_lo = BOOT_TSS_LIMIT | ((BOOT_TSS & 0xffffff) << 16) |
+		 (0x8bULL << 40) | ((BOOT_TSS >> 24) & 0xff) << 56;
+	put_u64(gdt + LINUX_SEL_TSS, tss_lo);
+}
+
+int x86_setup_linux64(struct guest_mem *mem, u64 entry, u64 zero_page,
+		      struct boot_cpu *cpu)
+{
+	struct cpu_sregs *sr = &cpu->sregs;
+	u8 *gdt;
+
+	memset(cpu, 0, sizeof(*cpu));
+	gdt = guest_mem_hva(mem, BOOT_GDT, 0x1000);
+	if (!gdt || x86_build_identity_map(mem, BOOT_PML4)) {
+		pr_err("guest memory too small for the GDT and page tables");
+		return -1;
+	}
+	x86_write_linux_gdt(gdt);
+	memset(gdt + (BOOT_TSS - BOOT_GDT), 0, BOOT_TSS_LIMIT + 1);
+	seg_flat(&sr->cs, LINUX_SEL_CODE, 0xb, true);
+	seg_flat(&sr->ds, LINUX_SEL_DATA, 0x3, false);
+	seg_flat(&sr->es, LINUX_SEL_DATA, 0x3, false);
+	seg_flat(&sr->fs, LINUX_SEL_DATA, 0x3, false);
+	seg_flat(&sr->gs, LINUX_SEL_DATA, 0x3, false);
+	seg_flat(&sr->ss, LINUX_SEL_DATA, 0x3, false);
+	seg_system(sr, LINUX_SEL_TSS, BOOT_TSS, BOOT_TSS_LIMIT);
+	sr->gdt.base = BOOT_GDT;
+	sr->gdt.limit = LINUX_GDT_LIMIT;
+	sr->cr0 = X86_CR0_PE | X86_CR0_ET | X86_CR0_PG;
+	sr->cr3 = BOOT_PML4;
+	sr->cr4 = X86_CR4_PAE;
+	sr->efer = X86_EFER_LME | X86_EFER_LMA;
+	sr->apic_base = APIC_DEFAULT_BASE | APIC_BASE_ENABLE | APIC_BASE_BSP;
+	cpu->regs.rflags = X86_RFLAGS_FIXED;	/* IF clear */
+	cpu->regs.rip = entry;
+	cpu->regs.rsi = zero_page;
+	return 0;
+}

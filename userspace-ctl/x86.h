@@ -23,6 +23,19 @@
 #define GDT_SEL_TSS		0x18
 #define GDT_LIMIT		0x27		/* null, code, data, 16-byte TSS */
 
+/*
+ * The Linux 64-bit boot protocol wants __BOOT_CS = 0x10 and __BOOT_DS =
+ * 0x18: its GDT (at BOOT_GDT too) is null, null, code, data, TSS.
+ */
+#define LINUX_SEL_CODE		0x10
+#define LINUX_SEL_DATA		0x18
+#define LINUX_SEL_TSS		0x20
+#define LINUX_GDT_LIMIT		0x2f
+
+#define APIC_DEFAULT_BASE	0xfee00000ULL
+#define APIC_BASE_BSP		(1ULL << 8)
+#define APIC_BASE_ENABLE	(1ULL << 11)
+
 #define X86_CR0_PE		(1ULL << 0)
 #define X86_CR0_ET		(1ULL << 4)
 #define X86_CR0_PG		(1ULL << 31)
@@ -62,5 +75,14 @@ int x86_build_identity_map(struct guest_mem *mem, u64 pml4_gpa);
  */
 int x86_setup_boot(struct guest_mem *mem, enum cpu_mode mode, u64 load,
 		   u64 entry, struct boot_cpu *cpu);
+
+void x86_write_linux_gdt(u8 *gdt);
+/*
+ * The state of the Linux 64-bit boot protocol: long mode with the first
+ * 4 GiB identity-mapped, the GDT above, RSI = @zero_page, interrupts off,
+ * the local APIC enabled at its default base as the BSP.
+ */
+int x86_setup_linux64(struct guest_mem *mem, u64 entry, u64 zero_page,
+		      struct boot_cpu *cpu);
 
 #endif /* LVCTL_X86_H */
