@@ -15,12 +15,14 @@
 #include "devices.h"
 #include "loader.h"
 #include "stats.h"
+#include "virtio.h"
 
 struct run_opts {
 	const char *accel;
 	u64 mem_size;
 	bool all_stats;
 	struct load_opts load;
+	struct virtio_opts virtio;
 };
 
 static struct termios saved_termios;
@@ -74,7 +76,13 @@ void run_usage(FILE *f)
 		"  --entry ADDR           flat binaries: entry point (default: the load address)\n"
 		"  --cmdline STR          multiboot: the kernel command line\n"
 		"  --module FILE[,STR]    multiboot: a module with its string (repeatable)\n"
-		"  --stats                print every exit count on stop\n");
+		"  --stats                print every exit count on stop\n"
+		"  --disk FILE[,ro]       virtio-blk on a raw image (repeatable, up to 4)\n"
+		"  --net tap[,ifname=NAME][,mac=MAC]|none\n"
+		"                         virtio-net on a TAP device (default none)\n"
+		"  --rng                  virtio-rng from /dev/urandom\n"
+		"  --console serial|virtio\n"
+		"                         stdio on the UART (default) or virtio-console (hvc0)\n");
 }
 
 /* A number (0x.., 0.., decimal) with an optional K, M or G suffix. */
@@ -138,6 +146,10 @@ enum {
 	OPT_CMDLINE,
 	OPT_MODULE,
 	OPT_STATS,
+	OPT_DISK,
+	OPT_NET,
+	OPT_RNG,
+	OPT_CONSOLE,
 	OPT_HELP,
 };
 
@@ -150,6 +162,10 @@ static const struct option run_options[] = {
 	{ "cmdline", required_argument, NULL, OPT_CMDLINE },
 	{ "module", required_argument, NULL, OPT_MODULE },
 	{ "stats", no_argument, NULL, OPT_STATS },
+	{ "disk", required_argument, NULL, OPT_DISK },
+	{ "net", required_argument, NULL, OPT_NET },
+	{ "rng", no_argument, NULL, OPT_RNG },
+	{ "console", required_argument, NULL, OPT_CONSOLE },
 	{ "help", no_argument, NULL, OPT_HELP },
 	{ NULL, 0, NULL, 0 },
 };
@@ -236,6 +252,21 @@ static int parse_run_args(int argc, char **argv, struct run_opts *o)
 		case OPT_STATS:
 			o->all_stats = true;
 			break;
+		case OPT_DISK:
+			if (virtio_opt_disk(&o->virtio, optarg))
+				return -1;
+			break;
+		case OPT_NET:
+			if (virtio_opt_net(&o->virtio, optarg))
+				return -1;
+			break;
+		case OPT_RNG:
+			o->virtio.rng = true;
+			break;
+		case OPT_CONSOLE:
+			if (virtio_opt_console(&o->virtio, optarg))
+				return -1;
+			break;
 		case OPT_HELP:
 		case 'h':
 			run_usage(stdout);
@@ -276,10 +307,15 @@ struct run_devices {
 	struct test_mmio test_mmio;
 };
 
-static int devices_setup(struct vm *vm, struct run_devices *d)
+static int devices_setup(struct vm *vm, struct run_devices *d,
+			 const struct virtio_opts *vo)
 {
+	struct pci *pci;
+
+	/* --console virtio: stdin is hvc0's; the UART keeps its output */
 	uart_init(&d->uart, UART_COM1_BASE,
-		  stdin_usable() ? STDIN_FILENO : -1, STDOUT_FILENO);
+		  stdin_usable() && !vo->console ? STDIN_FILENO : -1,
+		  STDOUT_FILENO);
 	test_io_init(&d->test_io);
 	test_mmio_init(&d->test_mmio);
 	if (uart_register(&d->uart, &vm->io_bus) ||
@@ -289,6 +325,9 @@ static int devices_setup(struct vm *vm, struct run_devices *d)
 		pr_err("device ranges overlap");
 		return -1;
 	}
+	pci = pci_setup(vm);
+	if (!pci || virtio_setup(vm, pci, vo))
+		return -1;
 	return 0;
 }
 
@@ -341,8 +380,9 @@ int cmd_run(int argc, char **argv)
 	/* everything about the files is checked before the device is opened */
 	if (guest_mem_alloc(&vm.mem, o.mem_size) ||
 	    loader_load(&vm.mem, &o.load, &boot) ||
-	    devices_setup(&vm, &devs) ||
+	    devices_setup(&vm, &devs, &o.virtio) ||
 	    vm_setup(&vm, &boot)) {
+		virtio_teardown();
 		vm_teardown(&vm);
 		return LVCTL_EXIT_USAGE;
 	}
@@ -355,6 +395,7 @@ int cmd_run(int argc, char **argv)
 	for (i = 0; i < vm.nr_vcpus; i++)
 		if (vm.vcpus[i].thread)
 			vcpu_join(&vm.vcpus[i]);
+	virtio_teardown();
 	uart_flush(&devs.uart);
 	term_restore();
 
