@@ -189,15 +189,11 @@ u64 pci_bar_addr(struct pci_dev *dev, int bar)
 static void msix_access(struct pci_dev *dev, u64 off, u8 *data, u32 len,
 			bool is_write);
 
-static void pci_bar_mmio(void *opaque, u64 gpa, u8 *data, u32 len,
-			 bool is_write)
+void pci_bar_access(struct pci_dev *dev, int bar, u64 off, u8 *data,
+		    u32 len, bool is_write)
 {
-	struct pci_bar *b = opaque;
-	struct pci_dev *dev = b->dev;
-	u64 base = __atomic_load_n(&b->mapped_addr, __ATOMIC_ACQUIRE);
-	u64 off = gpa - base;
+	struct pci_bar *b = &dev->bars[bar];
 
-	/* a racing BAR move: the access missed the device */
 	if (off >= b->size || len > b->size - off) {
 		if (!is_write)
 			memset(data, 0xff, len);
@@ -211,6 +207,16 @@ static void pci_bar_mmio(void *opaque, u64 gpa, u8 *data, u32 len,
 		return;
 	}
 	b->access(dev, b->index, off, data, len, is_write);
+}
+
+static void pci_bar_mmio(void *opaque, u64 gpa, u8 *data, u32 len,
+			 bool is_write)
+{
+	struct pci_bar *b = opaque;
+	u64 base = __atomic_load_n(&b->mapped_addr, __ATOMIC_ACQUIRE);
+
+	/* after a racing BAR move the offset is out of range: missed */
+	pci_bar_access(b->dev, b->index, gpa - base, data, len, is_write);
 }
 
 /*
@@ -448,16 +454,19 @@ static void msix_access(struct pci_dev *dev, u64 off, u8 *data, u32 len,
 
 /* ---- configuration space ---- */
 
-static void pci_cfg_read(struct pci_dev *dev, unsigned int off, u8 *data,
-			 u32 len)
-{
-	memcpy(data, dev->cfg + off, len);
-}
-
 static bool ranges_touch(unsigned int off, u32 len, unsigned int start,
 			 unsigned int size)
 {
 	return off < start + size && start < off + len;
+}
+
+static void pci_cfg_read(struct pci_dev *dev, unsigned int off, u8 *data,
+			 u32 len)
+{
+	if (dev->cfg_hook &&
+	    ranges_touch(off, len, dev->cfg_hook_off, dev->cfg_hook_len))
+		dev->cfg_hook(dev, false);
+	memcpy(data, dev->cfg + off, len);
 }
 
 static void pci_cfg_write(struct pci_dev *dev, unsigned int off,
@@ -479,6 +488,9 @@ static void pci_cfg_write(struct pci_dev *dev, unsigned int off,
 	if (ranges_touch(off, len, PCI_COMMAND, 2) ||
 	    ranges_touch(off, len, PCI_BASE_ADDRESS_0, 4 * PCI_NR_BARS))
 		pci_update_bars(dev);
+	if (dev->cfg_hook &&
+	    ranges_touch(off, len, dev->cfg_hook_off, dev->cfg_hook_len))
+		dev->cfg_hook(dev, true);
 }
 
 static struct pci_dev *pci_addressed(struct pci *pci, unsigned int *reg)

@@ -70,6 +70,12 @@ struct pci_dev {
 
 	/* a BAR was mapped, moved or unmapped (called with the PCI lock) */
 	void (*bar_changed)(struct pci_dev *dev, int bar);
+	/*
+	 * Config bytes [cfg_hook_off, +cfg_hook_len) are live: cfg_hook runs
+	 * before a read of them and after a write (PCI lock held).
+	 */
+	void (*cfg_hook)(struct pci_dev *dev, bool is_write);
+	u8 cfg_hook_off, cfg_hook_len;
 	void *opaque;		/* the device's own state */
 
 	/* MSI-X: table and PBA live in msix_bar */
@@ -127,5 +133,8 @@ void pci_conf1_addr_access(void *opaque, u64 port, u8 *data, u32 len,
 void pci_conf1_data_access(void *opaque, u64 port, u8 *data, u32 len,
 			   bool is_write);
 u64 pci_bar_addr(struct pci_dev *dev, int bar);
+/* an access to a BAR's registers by offset, as if through the bus */
+void pci_bar_access(struct pci_dev *dev, int bar, u64 off, u8 *data,
+		    u32 len, bool is_write);
 
 #endif /* LVCTL_PCI_H */

@@ -14,7 +14,9 @@
  */
 #include <errno.h>
 #include <fcntl.h>
+#include <endian.h>
 #include <stdarg.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -521,6 +523,25 @@ void virtio_bar_access(struct pci_dev *dev, int bar, u64 off, u8 *data,
 	pthread_mutex_unlock(&vdev->lock);
 }
 
+/*
+ * VIRTIO_PCI_CAP_PCI_CFG: a window into BAR 0 through configuration
+ * space.  The driver sets bar, offset and length (1, 2 or 4, offset
+ * aligned to it), then reads or writes pci_cfg_data; anything else is
+ * ignored, as the spec allows.
+ */
+static void virtio_pci_cfg_hook(struct pci_dev *dev, bool is_write)
+{
+	struct virtio_dev *vdev = dev->opaque;
+	struct virtio_pci_cfg_cap *c =
+		(struct virtio_pci_cfg_cap *)(dev->cfg + vdev->pci_cfg_cap);
+	u32 off = le32toh(c->cap.offset), len = le32toh(c->cap.length);
+
+	if (c->cap.bar != VIRTIO_BAR || (len != 1 && len != 2 && len != 4) ||
+	    off % len)
+		return;
+	pci_bar_access(dev, VIRTIO_BAR, off, c->pci_cfg_data, len, is_write);
+}
+
 /* ---- creation ---- */
 
 static u8 add_vendor_cap(struct virtio_dev *vdev, u8 type, u32 off, u32 len,
@@ -623,6 +644,18 @@ int virtio_dev_init(struct virtio_dev *vdev, struct vm *vm,
 	    !add_vendor_cap(vdev, VIRTIO_PCI_CAP_DEVICE_CFG, VIRTIO_DEVCFG_OFF,
 			    config_len, sizeof(struct virtio_pci_cap)))
 		return -1;
+	at = add_vendor_cap(vdev, VIRTIO_PCI_CAP_PCI_CFG, 0, 0,
+			    sizeof(struct virtio_pci_cfg_cap));
+	if (!at)
+		return -1;
+	vdev->pci_cfg_cap = at;
+	dev->wmask[at + offsetof(struct virtio_pci_cap, bar)] = 0xff;
+	memset(dev->wmask + at + offsetof(struct virtio_pci_cap, offset), 0xff, 8);
+	memset(dev->wmask + at + offsetof(struct virtio_pci_cfg_cap, pci_cfg_data),
+	       0xff, 4);
+	dev->cfg_hook = virtio_pci_cfg_hook;
+	dev->cfg_hook_off = at + offsetof(struct virtio_pci_cfg_cap, pci_cfg_data);
+	dev->cfg_hook_len = 4;
 	return 0;
 
 fail_errno:

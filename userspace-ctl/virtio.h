@@ -121,6 +121,7 @@ struct virtio_dev {
 	u32 config_len;
 	struct virtqueue vqs[VIRTIO_MAX_QUEUES];
 	bool broken;
+	u8 pci_cfg_cap;		/* VIRTIO_PCI_CAP_PCI_CFG in config space */
 
 	pthread_t thread;
 	bool thread_started;

@@ -312,6 +312,7 @@ struct gdev {
 	u64 common, isr, devcfg, notify;
 	u32 notify_mult;
 	u8 msix_cap;
+	u8 pci_cfg;
 	u16 nq;
 	struct tq q[VIRTIO_MAX_QUEUES];
 	struct virtio_dev *vdev;
@@ -381,9 +382,12 @@ static bool gdev_probe(struct gdev *g, struct virtio_dev *vdev)
 		case VIRTIO_PCI_CAP_DEVICE_CFG:
 			g->devcfg = g->bar + off;
 			break;
+		case VIRTIO_PCI_CAP_PCI_CFG:
+			g->pci_cfg = cap;
+			break;
 		}
 	}
-	if (!g->common || !g->notify || !g->isr || !g->msix_cap) {
+	if (!g->common || !g->notify || !g->isr || !g->msix_cap || !g->pci_cfg) {
 		bad("missing capability");
 		return false;
 	}
@@ -904,6 +908,19 @@ static void test_virtio_handshake(void)
 	rng->isr = 3;
 	CHECK_EQ(mr(g.isr, 1), 3);
 	CHECK_EQ(mr(g.isr, 1), 0);
+
+	/* the PCI configuration access window into BAR 0 */
+	conf_write(g.slot, g.pci_cfg + 4, 1, 0);
+	conf_write(g.slot, g.pci_cfg + 8, 4, VIRTIO_PCI_COMMON_NUMQ);
+	conf_write(g.slot, g.pci_cfg + 12, 4, 2);
+	CHECK_EQ(conf_read(g.slot, g.pci_cfg + 16, 2), 1);
+	conf_write(g.slot, g.pci_cfg + 8, 4, VIRTIO_PCI_COMMON_MSIX);
+	conf_write(g.slot, g.pci_cfg + 16, 2, 0);
+	CHECK_EQ(mr(COMMON(&g, MSIX), 2), 0);
+	/* a misaligned window is ignored */
+	conf_write(g.slot, g.pci_cfg + 8, 4, VIRTIO_PCI_COMMON_MSIX + 1);
+	conf_write(g.slot, g.pci_cfg + 16, 2, 0x55);
+	CHECK_EQ(mr(COMMON(&g, MSIX), 2), 0);
 	virtio_dev_destroy(rng);
 out:
 	vm_end();
