@@ -69,6 +69,7 @@ struct virtqueue {
 	u16 last_avail;
 	u16 used_idx;
 	u16 signalled_used;	/* used_idx at the last interrupt */
+	bool no_notify;		/* VRING_USED_F_NO_NOTIFY set: we are busy */
 
 	int kick_fd;		/* doorbell eventfd */
 	bool ioeventfd_on;

@@ -23,6 +23,7 @@ void vq_reset(struct virtqueue *vq)
 	vq->avail = NULL;
 	vq->used = NULL;
 	vq->last_avail = vq->used_idx = vq->signalled_used = 0;
+	vq->no_notify = false;
 }
 
 /* Check what the driver programmed and map the rings; 0 or -1 with @why. */
@@ -57,6 +58,7 @@ int vq_enable(struct virtqueue *vq, char *why, size_t why_len)
 		return -1;
 	}
 	vq->last_avail = vq->used_idx = vq->signalled_used = 0;
+	vq->no_notify = false;
 	vq->enabled = true;
 	return 0;
 }
@@ -91,8 +93,27 @@ int vq_pop(struct virtqueue *vq, struct vq_elem *e)
 	if (!vq->enabled || vdev->broken)
 		return vdev->broken ? -1 : 0;
 	avail_idx = ring_load16(&vq->avail->idx);
-	if (avail_idx == vq->last_avail)
-		return 0;
+	if (avail_idx == vq->last_avail) {
+		if (!vq->no_notify)
+			return 0;
+		/*
+		 * Empty: ask for doorbells again, then look once more, so a
+		 * chain the driver added without ringing (it saw NO_NOTIFY)
+		 * is not left behind.
+		 */
+		vq->no_notify = false;
+		__atomic_store_n(&vq->used->flags, 0, __ATOMIC_RELAXED);
+		__atomic_thread_fence(__ATOMIC_SEQ_CST);
+		avail_idx = ring_load16(&vq->avail->idx);
+		if (avail_idx == vq->last_avail)
+			return 0;
+	}
+	/* busy: doorbells are wasted exits until the ring runs dry */
+	if (!vq->no_notify) {
+		vq->no_notify = true;
+		__atomic_store_n(&vq->used->flags, htole16(VRING_USED_F_NO_NOTIFY),
+				 __ATOMIC_RELAXED);
+	}
 	if ((u16)(avail_idx - vq->last_avail) > vq->size) {
 		virtio_dev_broken(vdev, "queue %u: avail index %u is %u entries ahead (size %u)",
 				  vq->index, avail_idx,

@@ -1483,6 +1483,60 @@ static void test_hostile(void)
 	vm_end();
 }
 
+/* vq_pop on its own: used->flags says NO_NOTIFY exactly while busy */
+static void test_vq_no_notify(void)
+{
+	static const struct virtio_dev_ops ops = { .name = "vq-test" };
+	static struct virtio_dev vd;
+	struct virtqueue *vq = &vd.vqs[0];
+	static struct vq_elem e;
+	char why2[128];
+	struct tq q;
+	u64 buf;
+
+	begin();
+	vm_begin(&ops_plain);
+	memset(&vd, 0, sizeof(vd));
+	vd.vm = &vm;
+	vd.ops = &ops;
+	vd.guest_features = STD_FEATURES;
+	vq->vdev = &vd;
+	vq->max_size = 8;
+	vq_reset(vq);
+	tq_alloc(&q, 8);
+	vq->desc_gpa = q.desc_gpa;
+	vq->avail_gpa = q.avail_gpa;
+	vq->used_gpa = q.used_gpa;
+	if (vq_enable(vq, why2, sizeof(why2))) {
+		bad("enable: %s", why2);
+		goto out;
+	}
+	buf = galloc(64, 8);
+	CHECK_EQ(vq_pop(vq, &e), 0);
+	CHECK_EQ(q.used->flags, 0);
+	tq_add(&q, &(struct gbuf){ buf, 64, true }, 1);
+	tq_add(&q, &(struct gbuf){ buf, 32, false }, 1);
+	CHECK_EQ(vq_pop(vq, &e), 1);
+	CHECK_EQ(q.used->flags, VRING_USED_F_NO_NOTIFY);
+	CHECK(e.nr_in == 1 && e.nr_out == 0 && e.in_len == 64, "first chain");
+	vq_push(vq, e.head, 64);
+	CHECK_EQ(vq_pop(vq, &e), 1);
+	CHECK(e.nr_in == 0 && e.nr_out == 1 && e.out_len == 32, "second chain");
+	vq_push(vq, e.head, 0);
+	CHECK_EQ(q.used->flags, VRING_USED_F_NO_NOTIFY);
+	CHECK_EQ(vq_pop(vq, &e), 0);
+	CHECK_EQ(q.used->flags, 0);
+	CHECK_EQ(q.used->idx, 2);
+	CHECK_EQ(q.used->ring[0].len, 64);
+	/* a queue without a vector: counted, no MSI */
+	vq_notify(vq);
+	CHECK_EQ(vd.irqs_no_vector, 1);
+	CHECK_EQ(nr_msi, 0);
+out:
+	vm_end();
+	end("vq_no_notify");
+}
+
 /* ---- options ---- */
 
 static void test_options(void)
@@ -1551,6 +1605,7 @@ int main(int argc, char **argv)
 	test_console();
 	test_net();
 	test_hostile();
+	test_vq_no_notify();
 	test_options();
 	test_cli(argv[1]);
 	printf("%d test(s) failed\n", failures);
