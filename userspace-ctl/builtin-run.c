@@ -16,6 +16,7 @@
 #include "loader.h"
 #include "platform.h"
 #include "stats.h"
+#include "virtio.h"
 
 struct run_opts {
 	const char *accel;
@@ -25,6 +26,7 @@ struct run_opts {
 	bool all_stats;
 	bool irqchip;
 	struct load_opts load;
+	struct virtio_opts virtio;
 };
 
 static struct termios saved_termios;
@@ -87,7 +89,13 @@ void run_usage(FILE *f)
 		"  --module FILE[,STR]    multiboot: a module with its string (repeatable)\n"
 		"  --stats                print every exit count on stop\n"
 		"  --irqchip              kvm: give the guest local APICs (labvisor always\n"
-		"                         does; implied by --kernel and --cpus > 1)\n",
+		"                         does; implied by --kernel and --cpus > 1)\n"
+		"  --disk FILE[,ro]       virtio-blk on a raw image (repeatable, up to 4)\n"
+		"  --net tap[,ifname=NAME][,mac=MAC]|none\n"
+		"                         virtio-net on a TAP device (default none)\n"
+		"  --rng                  virtio-rng from /dev/urandom\n"
+		"  --console serial|virtio\n"
+		"                         stdio on the UART (default) or virtio-console (hvc0)\n",
 		LVCTL_MAX_VCPUS, LINUX_DEFAULT_CMDLINE);
 }
 
@@ -173,6 +181,10 @@ enum {
 	OPT_KERNEL,
 	OPT_INITRD,
 	OPT_APPEND,
+	OPT_DISK,
+	OPT_NET,
+	OPT_RNG,
+	OPT_CONSOLE,
 	OPT_HELP,
 };
 
@@ -190,6 +202,10 @@ static const struct option run_options[] = {
 	{ "kernel", required_argument, NULL, OPT_KERNEL },
 	{ "initrd", required_argument, NULL, OPT_INITRD },
 	{ "append", required_argument, NULL, OPT_APPEND },
+	{ "disk", required_argument, NULL, OPT_DISK },
+	{ "net", required_argument, NULL, OPT_NET },
+	{ "rng", no_argument, NULL, OPT_RNG },
+	{ "console", required_argument, NULL, OPT_CONSOLE },
 	{ "help", no_argument, NULL, OPT_HELP },
 	{ NULL, 0, NULL, 0 },
 };
@@ -306,6 +322,21 @@ static int parse_run_args(int argc, char **argv, struct run_opts *o)
 		case OPT_IRQCHIP:
 			o->irqchip = true;
 			break;
+		case OPT_DISK:
+			if (virtio_opt_disk(&o->virtio, optarg))
+				return -1;
+			break;
+		case OPT_NET:
+			if (virtio_opt_net(&o->virtio, optarg))
+				return -1;
+			break;
+		case OPT_RNG:
+			o->virtio.rng = true;
+			break;
+		case OPT_CONSOLE:
+			if (virtio_opt_console(&o->virtio, optarg))
+				return -1;
+			break;
 		case OPT_HELP:
 		case 'h':
 			run_usage(stdout);
@@ -358,13 +389,17 @@ struct run_devices {
 	struct test_mmio test_mmio;
 };
 
-static int devices_setup(struct vm *vm, struct run_devices *d)
+static int devices_setup(struct vm *vm, struct run_devices *d,
+			 const struct virtio_opts *vo, int nr_cpus)
 {
-	/* the PC platform (platform.h); one vCPU: the IOAPIC's ID is 1 */
+	/* the PC platform (platform.h): the IOAPIC's ID follows the vCPUs' */
 	static struct platform platform;
+	struct pci *pci;
 
+	/* --console virtio: stdin is hvc0's; the UART keeps its output */
 	uart_init(&d->uart, UART_COM1_BASE,
-		  stdin_usable() ? STDIN_FILENO : -1, STDOUT_FILENO);
+		  stdin_usable() && !vo->console ? STDIN_FILENO : -1,
+		  STDOUT_FILENO);
 	test_io_init(&d->test_io);
 	test_mmio_init(&d->test_mmio);
 	if (uart_register(&d->uart, &vm->io_bus) ||
@@ -374,9 +409,12 @@ static int devices_setup(struct vm *vm, struct run_devices *d)
 		pr_err("device ranges overlap");
 		return -1;
 	}
-	if (platform_setup(&platform, vm, vm->mem.size, 1))
+	if (platform_setup(&platform, vm, vm->mem.size, nr_cpus))
 		return -1;
 	uart_set_irq(&d->uart, &platform.irqchip, IRQ_COM1);
+	pci = pci_setup(vm);
+	if (!pci || virtio_setup(vm, pci, vo))
+		return -1;
 	return uart_start(&d->uart);
 }
 
@@ -438,8 +476,9 @@ int cmd_run(int argc, char **argv)
 	/* everything about the files is checked before the device is opened */
 	if (guest_mem_alloc(&vm.mem, o.mem_size) ||
 	    loader_load(&vm.mem, &o.load, &boot) ||
-	    devices_setup(&vm, &devs) ||
+	    devices_setup(&vm, &devs, &o.virtio, o.nr_cpus) ||
 	    vm_setup(&vm, &boot, o.nr_cpus)) {
+		virtio_teardown();
 		vm_teardown(&vm);
 		return LVCTL_EXIT_USAGE;
 	}
@@ -451,6 +490,7 @@ int cmd_run(int argc, char **argv)
 			vm_stop(&vm, LVCTL_EXIT_USAGE, "no vcpu thread");
 	for (i = 0; i < vm.nr_vcpus; i++)
 		vcpu_join(&vm.vcpus[i]);
+	virtio_teardown();
 	uart_flush(&devs.uart);
 	term_restore();
 
