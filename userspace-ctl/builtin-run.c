@@ -387,6 +387,7 @@ struct run_devices {
 	struct debug_exit debug_exit;
 	struct test_io test_io;
 	struct test_mmio test_mmio;
+	struct post_port post;
 };
 
 static int devices_setup(struct vm *vm, struct run_devices *d,
@@ -405,7 +406,8 @@ static int devices_setup(struct vm *vm, struct run_devices *d,
 	if (uart_register(&d->uart, &vm->io_bus) ||
 	    debug_exit_register(&d->debug_exit, vm) ||
 	    test_io_register(&d->test_io, &vm->io_bus) ||
-	    test_mmio_register(&d->test_mmio, &vm->mmio_bus)) {
+	    test_mmio_register(&d->test_mmio, &vm->mmio_bus) ||
+	    post_register(&d->post, &vm->io_bus)) {
 		pr_err("device ranges overlap");
 		return -1;
 	}
@@ -472,7 +474,8 @@ int cmd_run(int argc, char **argv)
 
 	vm_init(&vm);
 	vm.ops = accel_find(o.accel);
-	vm.irqchip = o.irqchip;
+	vm.irqchip = o.irqchip || o.load.linux_kernel || o.nr_cpus > 1;
+	vm.pc_bus = o.load.linux_kernel;
 	/* everything about the files is checked before the device is opened */
 	if (guest_mem_alloc(&vm.mem, o.mem_size) ||
 	    loader_load(&vm.mem, &o.load, &boot) ||

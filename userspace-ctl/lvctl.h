@@ -53,6 +53,13 @@ struct vm {
 	 * end with CLI; HLT run without it).
 	 */
 	bool irqchip;
+	/*
+	 * A PC (--kernel): accesses nothing decodes read all-ones and are
+	 * otherwise ignored, as on a PC bus (counted, the first few named);
+	 * bare test guests stop with an error instead.
+	 */
+	bool pc_bus;
+	u64 unassigned;
 	struct guest_mem mem;
 	struct bus io_bus;
 	struct bus mmio_bus;
@@ -71,6 +78,7 @@ struct vm {
 void pr_err(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 
 void vm_init(struct vm *vm);
+void vm_note_unassigned(struct vm *vm, const char *space, u64 addr);
 /*
  * Stop the VM (the first stop wins and sets the exit status) and kick
  * every other vCPU thread out of its run ioctl.  Any thread may call it.

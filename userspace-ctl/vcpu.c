@@ -99,6 +99,13 @@ static void handle_io(struct vcpu *vcpu, struct vm_exit *e)
 
 		if (!bus_dispatch(&vcpu->vm->io_bus, e->io.port, data,
 				  e->io.size, e->io.out)) {
+			if (vcpu->vm->pc_bus) {
+				/* nothing decodes it: reads float high */
+				if (!e->io.out)
+					memset(data, 0xff, e->io.size);
+				vm_note_unassigned(vcpu->vm, "port", e->io.port);
+				continue;
+			}
 			vm_stop(vcpu->vm, LVCTL_EXIT_FAILED,
 				"unhandled exit: io %s port 0x%x size %u",
 				e->io.out ? "out" : "in", e->io.port,
@@ -112,6 +119,13 @@ static void handle_io(struct vcpu *vcpu, struct vm_exit *e)
 
 static void handle_mmio(struct vcpu *vcpu, struct vm_exit *e)
 {
+	if (vcpu->vm->pc_bus && e->mmio.len && e->mmio.len <= 8 &&
+	    !bus_find(&vcpu->vm->mmio_bus, e->mmio.gpa)) {
+		if (!e->mmio.is_write)
+			memset(e->mmio.data, 0xff, e->mmio.len);
+		vm_note_unassigned(vcpu->vm, "gpa", e->mmio.gpa);
+		return;
+	}
 	if (e->mmio.len == 0 || e->mmio.len > 8 ||
 	    !bus_dispatch(&vcpu->vm->mmio_bus, e->mmio.gpa, e->mmio.data,
 			  e->mmio.len, e->mmio.is_write))
