@@ -229,7 +229,8 @@ void vcpu_run_loop(struct vcpu *vcpu)
 		if (stop_signal || vm_is_stopped(vm))
 			break;
 		if (ops->run(vcpu, &e)) {
-			if (errno == EINTR)
+			/* EAGAIN: kvm woke a vCPU that waited for SIPI */
+			if (errno == EINTR || errno == EAGAIN)
 				continue;
 			vm_stop(vm, LVCTL_EXIT_USAGE, "%s run ioctl failed: %s",
 				ops->name, strerror(errno));
