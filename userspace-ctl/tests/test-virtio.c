@@ -1483,6 +1483,159 @@ static void test_hostile(void)
 	vm_end();
 }
 
+static u64 rnd_state = 0x9e3779b97f4a7c15ULL;
+
+static u64 rnd(void)
+{
+	/* xorshift64*: reproducible */
+	rnd_state ^= rnd_state >> 12;
+	rnd_state ^= rnd_state << 25;
+	rnd_state ^= rnd_state >> 27;
+	return rnd_state * 2685821657736338717ULL;
+}
+
+struct fuzz_done {
+	struct gdev *g;
+};
+
+static bool fuzz_settled(void *arg)
+{
+	struct gdev *g = ((struct fuzz_done *)arg)->g;
+	struct tq *q = &g->q[0];
+
+	return broken_now(g) ||
+	       __atomic_load_n(&q->used->idx, __ATOMIC_ACQUIRE) == q->avail->idx;
+}
+
+/*
+ * Random rings: descriptors with addresses at and around the end of RAM,
+ * wrapping ones, random lengths, flags and links, random heads and avail
+ * indices, random request headers.  Every round must end with the device
+ * broken or every chain used; memory outside RAM must stay untouched.
+ */
+static void test_fuzz(void)
+{
+	const char *path = make_image("fuzz.img");
+	struct virtio_dev *blk;
+	struct fuzz_done fd;
+	struct gdev g;
+	u64 area, table;
+	int round, i, broken = 0, clean = 0;
+
+	begin();
+	vm_begin(&ops_plain);
+	blk = virtio_blk_create(&vm, pci, path, false);
+	if (!blk) {
+		bad("no blk");
+		goto out;
+	}
+	area = galloc(64 * 1024, 4096);
+	table = galloc(16 * 64, 16);
+	fd.g = &g;
+	for (round = 0; round < 300 && !why[0]; round++) {
+		struct tq *q;
+		u16 n;
+
+		galloc_next = SZ_1M;
+		if (!gdev_up(&g, blk, 0)) {
+			bad("round %d: bring-up failed", round);
+			break;
+		}
+		area = galloc(64 * 1024, 4096);
+		table = galloc(16 * 64, 16);
+		q = &g.q[0];
+		for (i = 0; i < 64 * 1024; i += 8) {
+			u64 v = rnd();
+
+			/* plausible request headers: small types and sectors */
+			if (!(i % 512))
+				v = (rnd() % 12) | ((rnd() % (IMG_SECTORS + 8)) << 32);
+			memcpy((u8 *)gptr(area) + i, &v, 8);
+		}
+		for (i = 0; i < q->size + 64; i++) {
+			struct vring_desc *d = i < q->size ? &q->desc[i] :
+				(struct vring_desc *)gptr(table) + (i - q->size);
+			u64 r = rnd();
+
+			switch (r % 8) {
+			case 0:
+				d->addr = MEM_SIZE - (rnd() % 8192);
+				break;
+			case 1:
+				d->addr = -(rnd() % 0x10000);
+				break;
+			case 2:
+				d->addr = rnd();
+				break;
+			case 3:
+				d->addr = table + 16 * (rnd() % 64);
+				break;
+			default:
+				d->addr = area + (rnd() % (64 * 1024));
+				break;
+			}
+			switch ((r >> 8) % 6) {
+			case 0:
+				d->len = 0;
+				break;
+			case 1:
+				d->len = rnd();
+				break;
+			case 2:
+				d->len = 16 * (1 + rnd() % 70);
+				break;
+			default:
+				d->len = 1 + rnd() % 2048;
+				break;
+			}
+			d->flags = (r >> 16) & 7;
+			d->next = (r >> 24) % 4 ? (r >> 32) % q->size :
+						 (u16)(r >> 32);
+		}
+		n = 1 + rnd() % (q->size + 4);
+		for (i = 0; i < n && i < q->size; i++)
+			q->avail->ring[i] = rnd() % 8 ? rnd() % q->size : rnd();
+		if (round % 2) {
+			/* well-formed requests, now and then one field wrong */
+			n = 1 + rnd() % (q->size / 3);
+			for (i = 0; i < n; i++) {
+				struct vring_desc *d = &q->desc[3 * i];
+				u64 h = area + 512 * (rnd() % 64);
+				u32 dlen = rnd() % 4 ? 512 * (1 + rnd() % 8) :
+						       1 + rnd() % 4096;
+
+				d[0] = (struct vring_desc){ h, 16, VRING_DESC_F_NEXT, 3 * i + 1 };
+				d[1] = (struct vring_desc){ area + 32768 + rnd() % 28672, dlen,
+					VRING_DESC_F_NEXT | (rnd() % 2 ? VRING_DESC_F_WRITE : 0),
+					3 * i + 2 };
+				d[2] = (struct vring_desc){ h + 16 + rnd() % 32, 1,
+					VRING_DESC_F_WRITE, 0 };
+				if (!(rnd() % 40))
+					((u8 *)&d[rnd() % 3])[rnd() % 16] = rnd();
+				/* a data buffer across the end of RAM */
+				if (!(rnd() % 60))
+					d[1].addr = MEM_SIZE - 1 - rnd() % dlen;
+				q->avail->ring[i] = 3 * i;
+			}
+		}
+		__atomic_store_n(&q->avail->idx, n, __ATOMIC_RELEASE);
+		tq_kick(&g, 0);
+		if (!wait_cond(fuzz_settled, &fd))
+			bad("round %d: neither broken nor done", round);
+		if (broken_now(&g))
+			broken++;
+		else
+			clean++;
+		if (!slack_intact())
+			bad("round %d: memory outside guest RAM changed", round);
+	}
+	printf("fuzz: %d rounds broke the device, %d completed\n", broken, clean);
+	virtio_dev_destroy(blk);
+out:
+	vm_end();
+	end("fuzz_blk_rings");
+}
+
 /* vq_pop on its own: used->flags says NO_NOTIFY exactly while busy */
 static void test_vq_no_notify(void)
 {
@@ -1606,6 +1759,7 @@ int main(int argc, char **argv)
 	test_net();
 	test_hostile();
 	test_vq_no_notify();
+	test_fuzz();
 	test_options();
 	test_cli(argv[1]);
 	printf("%d test(s) failed\n", failures);
