@@ -749,6 +749,72 @@ out:
 	end("pci_bar");
 }
 
+static u8 bar32_regs[256];
+
+static void bar32_access(struct pci_dev *dev, int bar, u64 off, u8 *data,
+			 u32 len, bool is_write)
+{
+	(void)dev;
+	(void)bar;
+	if (is_write)
+		memcpy(bar32_regs + off, data, len);
+	else
+		memcpy(data, bar32_regs + off, len);
+}
+
+/* a device with a 32-bit BAR 2 of 256 bytes next to a 64-bit one */
+static void test_pci_bar32(void)
+{
+	static struct pci_dev dev;
+	u64 bar2;
+	int slot;
+
+	begin();
+	vm_begin(&ops_plain);
+	pci_dev_init(&dev, &vm, "bar32", 0x1234, 0x5678, 0, 0xff0000, 0, 0);
+	if (pci_add_bar(&dev, 2, 256, false, bar32_access) ||
+	    pci_add_bar(&dev, 4, 0x4000, true, bar32_access) ||
+	    pci_add_bar(&dev, 5, 256, false, bar32_access) == 0 ||	/* 4-5 taken */
+	    pci_register_dev(pci, &dev)) {
+		bad("setup");
+		goto out;
+	}
+	for (slot = 1; slot < 32; slot++)
+		if (conf_read(slot, PCI_VENDOR_ID, 2) == 0x1234)
+			break;
+	bar2 = conf_read(slot, PCI_BASE_ADDRESS_2, 4);
+	CHECK_EQ(bar2 & 0xf, 0);
+	CHECK(bar2 >= PCI_MMIO_BASE && bar2 < PCI_MMIO_END && !(bar2 & 0xff),
+	      "BAR 2 at 0x%llx", (unsigned long long)bar2);
+	CHECK_EQ(conf_read(slot, PCI_BASE_ADDRESS_4, 4) & 0x3fff,
+		 PCI_BASE_ADDRESS_MEM_TYPE_64);
+	mw(bar2 + 8, 4, 0xfeedf00d);
+	CHECK_EQ(mr(bar2 + 8, 4), 0xfeedf00d);
+	conf_write(slot, PCI_BASE_ADDRESS_2, 4, 0xffffffff);
+	CHECK_EQ(conf_read(slot, PCI_BASE_ADDRESS_2, 4), 0xffffff00);
+	conf_write(slot, PCI_BASE_ADDRESS_2, 4, 0xf0000000);
+	CHECK_EQ(mr(0xf0000008, 4), 0xfeedf00d);
+	mr(bar2 + 8, 4);
+	CHECK(!mmio_ok, "old BAR 2 address decodes");
+	/* decoding off and on again */
+	conf_write(slot, PCI_COMMAND, 2, 0);
+	mr(0xf0000008, 4);
+	CHECK(!mmio_ok, "BAR 2 decodes with memory off");
+	conf_write(slot, PCI_COMMAND, 2, PCI_COMMAND_MEMORY);
+	CHECK_EQ(mr(0xf0000008, 4), 0xfeedf00d);
+	/* a BAR moved onto another one does not decode until moved away */
+	conf_write(slot, PCI_BASE_ADDRESS_2, 4,
+		   conf_read(slot, PCI_BASE_ADDRESS_4, 4) & ~0xfu);
+	CHECK_EQ(mr((conf_read(slot, PCI_BASE_ADDRESS_4, 4) & ~0xfu) + 8, 4),
+		 0xfeedf00d);	/* BAR 4 answers (same handler, same bytes) */
+	conf_write(slot, PCI_BASE_ADDRESS_2, 4, 0xf1000000);
+	CHECK_EQ(mr(0xf1000008, 4), 0xfeedf00d);
+	CHECK(mmio_ok, "BAR 2 lost after the overlap");
+out:
+	vm_end();
+	end("pci_bar32");
+}
+
 static void test_msix(const struct accel_ops *ops, const char *name)
 {
 	struct virtio_dev *rng;
@@ -1855,6 +1921,12 @@ static void test_cli(const char *lvctl)
 	st = system("test $(wc -l < " TMPDIR "/err1) = 1 && grep -q 'no-such.img' "
 		    TMPDIR "/err1 && grep -q 'multiple of 512' " TMPDIR "/err2");
 	CHECK(st == 0, "error messages");
+	/* one image as two writable disks */
+	snprintf(cmd, sizeof(cmd), "truncate -s 64K " TMPDIR "/two.img; %s run --disk "
+		 TMPDIR "/two.img --disk " TMPDIR "/two.img " TMPDIR "/hlt.bin 2>"
+		 TMPDIR "/err3 && exit 9; grep -q 'in use' " TMPDIR "/err3", lvctl);
+	st = system(cmd);
+	CHECK(WIFEXITED(st) && WEXITSTATUS(st) == 0, "a doubly used disk: %d", st);
 	end("cli_disk");
 }
 
@@ -1866,6 +1938,7 @@ int main(int argc, char **argv)
 	}
 	test_pci_enum();
 	test_pci_bar();
+	test_pci_bar32();
 	test_msix(&ops_plain, "msix_signal_msi");
 	test_msix(&ops_fast, "msix_irqfd");
 	test_virtio_handshake();
