@@ -613,6 +613,28 @@ static long tq_wait(struct tq *q, u16 *id)
 	return u->len;
 }
 
+struct msi_wait {
+	u64 addr;
+	u32 data;
+	int n;
+};
+
+static bool msi_reached(void *arg)
+{
+	struct msi_wait *w = arg;
+
+	return count_msi(w->addr, w->data) >= w->n;
+}
+
+/* the device thread signals after publishing the used index: wait for it */
+static int wait_msi(u32 data, int n)
+{
+	struct msi_wait w = { MSI_ADDR, data, n };
+
+	wait_cond(msi_reached, &w);
+	return count_msi(MSI_ADDR, data);
+}
+
 static bool broken_now(void *arg)
 {
 	struct gdev *g = arg;
@@ -1167,18 +1189,19 @@ static void test_blk(const struct accel_ops *ops, const char *name)
 		      "no irqfd for the queue vector");
 		CHECK_EQ(blk->kicks_by_mmio, 0);
 	} else {
-		CHECK(count_msi(MSI_ADDR, msix_data(0)) >= 8,
-		      "%d interrupts", count_msi(MSI_ADDR, msix_data(0)));
+		/* eight requests, one interrupt each */
+		CHECK_EQ(wait_msi(msix_data(0), 8), 8);
 		CHECK(blk->kicks_by_mmio >= 8, "doorbells not by MMIO");
 	}
 	/* suppression: no interrupt when the driver says so */
 	if (!ops->irqfd) {
-		int before = count_msi(MSI_ADDR, msix_data(0));
-
 		g.q[0].avail->flags = VRING_AVAIL_F_NO_INTERRUPT;
 		blk_do(&g, &r, VIRTIO_BLK_T_FLUSH, 0, 0, false, &st);
-		CHECK_EQ(count_msi(MSI_ADDR, msix_data(0)), before);
+		usleep(20000);
+		CHECK_EQ(count_msi(MSI_ADDR, msix_data(0)), 8);
 		g.q[0].avail->flags = 0;
+		blk_do(&g, &r, VIRTIO_BLK_T_FLUSH, 0, 0, false, &st);
+		CHECK_EQ(wait_msi(msix_data(0), 9), 9);
 	}
 	CHECK(!broken_now(&g), "device broken");
 	CHECK(slack_intact(), "memory outside guest RAM changed");
@@ -1643,7 +1666,7 @@ static void test_hostile(void)
 		cfg_irqs = count_msi(MSI_ADDR, msix_data(g.nq));
 		hostile_post(&g, &r, h);
 		CHECK(wait_cond(broken_now, &g), "device not broken");
-		CHECK_EQ(count_msi(MSI_ADDR, msix_data(g.nq)), cfg_irqs + 1);
+		CHECK_EQ(wait_msi(msix_data(g.nq), cfg_irqs + 1), cfg_irqs + 1);
 		CHECK_EQ(g.q[0].used->idx, 0);
 		CHECK(slack_intact(), "memory outside guest RAM changed");
 		/* a broken device ignores the queue until reset */
