@@ -1285,6 +1285,17 @@ out:
 	end("rng");
 }
 
+/* CPU time the whole process used while sleeping @ms: a spinning thread */
+static long cpu_ms_during(int ms)
+{
+	struct timespec a, b;
+
+	clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &a);
+	usleep(ms * 1000);
+	clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &b);
+	return (b.tv_sec - a.tv_sec) * 1000 + (b.tv_nsec - a.tv_nsec) / 1000000;
+}
+
 static void test_console(void)
 {
 	struct virtio_dev *con;
@@ -1341,10 +1352,19 @@ static void test_console(void)
 	mw(g.devcfg + offsetof(struct virtio_console_config, emerg_wr), 4, '!');
 	n = poll(&pfd, 1, 2000) == 1 ? read(out[0], buf, sizeof(buf)) : -1;
 	CHECK(n == 1 && buf[0] == '!', "emerg_wr");
+	/* input hangs up, with and then without a buffer posted: no spinning */
+	close(in[1]);
+	in[1] = -1;
+	CHECK(cpu_ms_during(200) < 100, "device thread spins on a hung-up input");
+	tq_add(&g.q[0], &(struct gbuf){ rx, 32, true }, 1);
+	tq_kick(&g, 0);
+	CHECK(cpu_ms_during(200) < 100, "device thread spins at end of input");
+	CHECK_EQ(g.q[0].used->idx, 2);
 	virtio_dev_destroy(con);
 out:
 	close(in[0]);
-	close(in[1]);
+	if (in[1] >= 0)
+		close(in[1]);
 	close(out[0]);
 	close(out[1]);
 	vm_end();
