@@ -16,6 +16,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <poll.h>
+#include <signal.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -1863,6 +1864,118 @@ out:
 	end("fuzz_blk_rings");
 }
 
+/*
+ * vCPU threads dispatch concurrently: two "vCPUs" read configuration space
+ * and the common configuration at whichever address the BAR has, a third
+ * moves the BAR back and forth and toggles decoding, a fourth rings the
+ * doorbell and reprograms MSI-X, while the device thread serves requests.
+ * Nothing may deadlock (a watchdog fails the test) or crash.
+ */
+static volatile bool stress_stop;
+static struct gdev *stress_g;
+
+static void *stress_reader(void *arg)
+{
+	u64 n = 0;
+
+	(void)arg;
+	while (!stress_stop) {
+		u8 d[4];
+
+		le_store(d, 4, 0x80000000u | stress_g->slot << 11 | PCI_COMMAND);
+		io_acc(PCI_CONF1_ADDR_PORT, d, 4, true);
+		io_acc(PCI_CONF1_DATA_PORT, d, 2, false);
+		mr(0xe8000000 + VIRTIO_PCI_COMMON_NUMQ, 2);
+		mr(0xe9000000 + VIRTIO_PCI_COMMON_STATUS, 1);
+		n++;
+	}
+	return (void *)(uintptr_t)n;
+}
+
+static void *stress_mover(void *arg)
+{
+	int i = 0;
+
+	(void)arg;
+	while (!stress_stop) {
+		conf_write(stress_g->slot, PCI_BASE_ADDRESS_0, 4,
+			   i & 1 ? 0xe8000000 : 0xe9000000);
+		conf_write(stress_g->slot, PCI_COMMAND, 2,
+			   i % 3 ? PCI_COMMAND_MEMORY : 0);
+		i++;
+	}
+	conf_write(stress_g->slot, PCI_COMMAND, 2, PCI_COMMAND_MEMORY);
+	return NULL;
+}
+
+static void *stress_kicker(void *arg)
+{
+	u64 one = 1;
+
+	(void)arg;
+	while (!stress_stop) {
+		u64 t = bar_read(stress_g->slot) + VIRTIO_MSIX_TABLE_OFF;
+
+		mw(t + 12, 4, 0);
+		mw(t + 12, 4, 1);
+		mw(t + 12, 4, 0);
+		if (write(stress_g->vdev->vqs[0].kick_fd, &one, 8) != 8)
+			break;
+	}
+	return NULL;
+}
+
+static void watchdog(int sig)
+{
+	(void)sig;
+	printf("TEST concurrency FAIL deadlock (watchdog)\n");
+	fflush(stdout);
+	_exit(1);
+}
+
+static void test_concurrency(void)
+{
+	struct virtio_dev *rng;
+	pthread_t t[4];
+	struct gdev g;
+	u64 buf;
+	int fd, i, done = 0;
+
+	begin();
+	vm_begin(&ops_plain);
+	fd = open("/dev/urandom", O_RDONLY);
+	rng = virtio_rng_create(&vm, pci, fd);
+	if (!rng || !gdev_up(&g, rng, 0)) {
+		bad("bring-up failed");
+		goto out;
+	}
+	stress_g = &g;
+	stress_stop = false;
+	buf = galloc(16, 8);
+	signal(SIGALRM, watchdog);
+	alarm(20);
+	pthread_create(&t[0], NULL, stress_reader, NULL);
+	pthread_create(&t[1], NULL, stress_reader, NULL);
+	pthread_create(&t[2], NULL, stress_mover, NULL);
+	pthread_create(&t[3], NULL, stress_kicker, NULL);
+	/* requests keep flowing meanwhile */
+	for (i = 0; i < 200; i++) {
+		tq_add(&g.q[0], &(struct gbuf){ buf, 16, true }, 1);
+		done += tq_wait(&g.q[0], NULL) == 16;
+	}
+	stress_stop = true;
+	for (i = 0; i < 4; i++)
+		pthread_join(t[i], NULL);
+	alarm(0);
+	CHECK_EQ(done, 200);
+	CHECK(!broken_now(&g), "device broken");
+	CHECK(slack_intact(), "memory outside guest RAM changed");
+	virtio_dev_destroy(rng);
+out:
+	vm_end();
+	end("concurrency");
+}
+
 /* vq_pop on its own: used->flags says NO_NOTIFY exactly while busy */
 static void test_vq_no_notify(void)
 {
@@ -1994,6 +2107,7 @@ int main(int argc, char **argv)
 	test_net_tap();
 	test_hostile();
 	test_vq_no_notify();
+	test_concurrency();
 	test_fuzz();
 	test_options();
 	test_cli(argv[1]);
