@@ -395,6 +395,8 @@ int cmd_run(int argc, char **argv)
 	for (i = 0; i < vm.nr_vcpus; i++)
 		if (vm.vcpus[i].thread)
 			vcpu_join(&vm.vcpus[i]);
+	if (o.all_stats)
+		virtio_print_stats(stderr);
 	virtio_teardown();
 	uart_flush(&devs.uart);
 	term_restore();

@@ -893,6 +893,23 @@ int virtio_setup(struct vm *vm, struct pci *pci, const struct virtio_opts *o)
 	return 0;
 }
 
+void virtio_print_stats(FILE *f)
+{
+	int i;
+
+	for (i = 0; i < nr_setup_devs; i++) {
+		struct virtio_dev *vdev = setup_devs[i];
+
+		fprintf(f, "lvctl: %s at 00:%02x.0: doorbells by mmio %llu, interrupts %llu sent, %llu lost, %llu without vector%s\n",
+			vdev->ops->name, vdev->pci.slot,
+			(unsigned long long)vdev->kicks_by_mmio,
+			(unsigned long long)vdev->pci.irqs_sent,
+			(unsigned long long)vdev->pci.irqs_lost,
+			(unsigned long long)vdev->irqs_no_vector,
+			vdev->broken ? ", broken" : "");
+	}
+}
+
 void virtio_teardown(void)
 {
 	while (nr_setup_devs > 0)
