@@ -493,6 +493,8 @@ int cmd_run(int argc, char **argv)
 			vm_stop(&vm, LVCTL_EXIT_USAGE, "no vcpu thread");
 	for (i = 0; i < vm.nr_vcpus; i++)
 		vcpu_join(&vm.vcpus[i]);
+	if (o.all_stats)
+		virtio_print_stats(stderr);
 	virtio_teardown();
 	uart_flush(&devs.uart);
 	term_restore();

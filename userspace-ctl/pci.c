@@ -89,7 +89,8 @@ int pci_add_bar(struct pci_dev *dev, int bar, u64 size, bool is64,
 
 	if (bar < 0 || bar + (is64 ? 1 : 0) >= PCI_NR_BARS || size < 16 ||
 	    (size & (size - 1)) || size > (1ULL << 31) || !access ||
-	    dev->bars[bar].size || (is64 && dev->bars[bar + 1].size)) {
+	    dev->bars[bar].size || dev->bars[bar].upper ||
+	    (is64 && dev->bars[bar + 1].size)) {
 		pr_err("pci: %s: bad BAR %d", dev->name, bar);
 		return -1;
 	}
@@ -100,8 +101,10 @@ int pci_add_bar(struct pci_dev *dev, int bar, u64 size, bool is64,
 	cfg_set(dev, off, 4, is64 ? PCI_BASE_ADDRESS_MEM_TYPE_64 : 0);
 	/* sizing: the low bits below the size stay 0 */
 	wmask_set(dev, off, 4, (u32)~(size - 1) & PCI_BASE_ADDRESS_MEM_MASK);
-	if (is64)
+	if (is64) {
 		wmask_set(dev, off + 4, 4, 0xffffffff);
+		dev->bars[bar + 1].upper = true;
+	}
 	return 0;
 }
 

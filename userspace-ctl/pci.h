@@ -44,6 +44,7 @@ struct pci_bar {
 	int index;
 	u64 size;		/* power of two >= 16; 0: not implemented */
 	bool is64;
+	bool upper;		/* the high half of the 64-bit BAR below */
 	pci_bar_access_fn access;
 	bool mapped;		/* on the MMIO bus at mapped_addr */
 	u64 mapped_addr;

@@ -11,6 +11,7 @@
 #include <libgen.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/file.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -166,6 +167,13 @@ struct virtio_dev *virtio_blk_create(struct vm *vm, struct pci *pci,
 	}
 	if (!S_ISREG(st.st_mode) && !S_ISBLK(st.st_mode)) {
 		pr_err("--disk: %s: not a regular file or block device", path);
+		goto fail;
+	}
+	/* two writers (or a writer and a reader) of one image corrupt it */
+	if (flock(blk->fd, (ro ? LOCK_SH : LOCK_EX) | LOCK_NB)) {
+		pr_err("--disk: %s: in use (%s)", path,
+		       errno == EWOULDBLOCK ? "another disk or program holds a lock on it"
+					    : strerror(errno));
 		goto fail;
 	}
 	if (S_ISBLK(st.st_mode)) {

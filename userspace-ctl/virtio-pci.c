@@ -90,27 +90,41 @@ static int watch_index(struct virtio_dev *vdev, int fd)
 	return -1;
 }
 
+/*
+ * A disabled fd is out of the epoll set altogether: epoll reports EPOLLHUP
+ * and EPOLLERR even for an empty event mask, and a hung-up stdin with no
+ * receive buffer would make the thread spin.
+ */
 static void watch_set(struct virtio_dev *vdev, int i, u32 events)
 {
 	struct epoll_event ev = { .events = events, .data.u64 = TAG_FD + i };
+	int op;
 
 	if (vdev->watch_events[i] == events)
 		return;
-	if (!epoll_ctl(vdev->epfd, EPOLL_CTL_MOD, vdev->watch_fd[i], &ev))
+	if (!events)
+		op = EPOLL_CTL_DEL;
+	else if (!vdev->watch_events[i])
+		op = EPOLL_CTL_ADD;
+	else
+		op = EPOLL_CTL_MOD;
+	if (!epoll_ctl(vdev->epfd, op, vdev->watch_fd[i], &ev))
 		vdev->watch_events[i] = events;
 }
 
-/* Added disabled: the device enables it once it has buffers to fill. */
+/* Starts disabled: the device enables it once it has buffers to fill. */
 int virtio_watch_fd(struct virtio_dev *vdev, int fd)
 {
 	int i = watch_index(vdev, -1);
-	struct epoll_event ev = { .events = 0 };
+	struct epoll_event ev = { .events = EPOLLIN };
 
 	if (i < 0)
 		return -1;
+	/* regular files and /dev/null cannot be polled: refuse them now */
 	ev.data.u64 = TAG_FD + i;
 	if (epoll_ctl(vdev->epfd, EPOLL_CTL_ADD, fd, &ev))
-		return -1;	/* regular files and /dev/null cannot be polled */
+		return -1;
+	epoll_ctl(vdev->epfd, EPOLL_CTL_DEL, fd, NULL);
 	vdev->watch_fd[i] = fd;
 	vdev->watch_events[i] = 0;
 	return 0;
@@ -130,7 +144,7 @@ void virtio_unwatch_fd(struct virtio_dev *vdev, int fd)
 
 	if (fd < 0 || i < 0)
 		return;
-	epoll_ctl(vdev->epfd, EPOLL_CTL_DEL, fd, NULL);
+	watch_set(vdev, i, 0);
 	vdev->watch_fd[i] = -1;
 }
 
@@ -877,6 +891,23 @@ int virtio_setup(struct vm *vm, struct pci *pci, const struct virtio_opts *o)
 		setup_devs[nr_setup_devs++] = vdev;
 	}
 	return 0;
+}
+
+void virtio_print_stats(FILE *f)
+{
+	int i;
+
+	for (i = 0; i < nr_setup_devs; i++) {
+		struct virtio_dev *vdev = setup_devs[i];
+
+		fprintf(f, "lvctl: %s at 00:%02x.0: doorbells by mmio %llu, interrupts %llu sent, %llu lost, %llu without vector%s\n",
+			vdev->ops->name, vdev->pci.slot,
+			(unsigned long long)vdev->kicks_by_mmio,
+			(unsigned long long)vdev->pci.irqs_sent,
+			(unsigned long long)vdev->pci.irqs_lost,
+			(unsigned long long)vdev->irqs_no_vector,
+			vdev->broken ? ", broken" : "");
+	}
 }
 
 void virtio_teardown(void)

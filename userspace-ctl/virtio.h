@@ -13,6 +13,7 @@
 #ifndef LVCTL_VIRTIO_H
 #define LVCTL_VIRTIO_H
 
+#include <stdio.h>
 #include <sys/uio.h>
 
 #include <linux/virtio_config.h>
@@ -205,6 +206,8 @@ int virtio_opt_net(struct virtio_opts *o, const char *arg);
 int virtio_opt_console(struct virtio_opts *o, const char *arg);
 /* create the devices the options ask for; 0 or -1 with a message */
 int virtio_setup(struct vm *vm, struct pci *pci, const struct virtio_opts *o);
+/* one line per device: doorbells by MMIO, interrupts sent and lost */
+void virtio_print_stats(FILE *f);
 /* stop every device thread (disk writes done) before the VM goes */
 void virtio_teardown(void);
 

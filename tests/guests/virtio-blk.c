@@ -1,9 +1,10 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * virtio-blk.bin (flat, 64-bit): lvctl's PCI and virtio-blk from inside a guest, polled
- * (no interrupts needed).  Run with a disk whose sector n is filled with
- * the byte n & 0xff and starts with "LVSECT" (the lab makes it with dd):
+ * virtio-blk.bin (flat, 64-bit): lvctl's PCI and virtio-blk from inside a
+ * guest, polled (no interrupts needed).  Run with a zeroed disk of at least
+ * 32 sectors:
  *
+ *   dd if=/dev/zero of=IMG bs=512 count=64
  *   lvctl run --mode long64 --disk IMG virtio-blk.bin
  *
  *  - conf1: the host bridge at 00:00.0 (class 0x0600), a virtio-blk
@@ -11,7 +12,8 @@
  *  - its 64-bit BAR 0 sizes to 32 KiB and lies in 0xe0000000-0xfebfffff;
  *  - the vendor capabilities (common, notify, ISR, device) point into it;
  *  - feature negotiation with VERSION_1; FEATURES_OK refused without it;
- *  - reads of sectors 0-7, a write of sector 9 read back, FLUSH, GET_ID;
+ *  - writes of sectors 0-7 (each "LVSECT" then its number), read back,
+ *    sector 20 reads as zeros, FLUSH, GET_ID;
  *  - the BAR moved to another address: the device follows (the old
  *    address is no longer decoded: lvctl would stop the guest there, so
  *    only the new one is used), doorbells included;
@@ -230,9 +232,16 @@ void guest_main(u32 magic, ulong info)
 	CHECK(negotiate(1), "FEATURES_OK refused");
 	cap_sectors = rd32(devcfg + 0);
 	printf("virtio-blk: slot %d, BAR 0x%x, %u sectors\n", slot, bar, cap_sectors);
-	CHECK(cap_sectors >= 16, "capacity %u sectors", cap_sectors);
+	CHECK(cap_sectors >= 32, "capacity %u sectors", cap_sectors);
 	queue_setup();
 
+	for (i = 0; i < 8; i++) {
+		memcpy(data, "LVSECT", 6);
+		memset(data + 6, i, 506);
+		n = request(VIRTIO_BLK_T_OUT, i, 512, 0, (u32)(ulong)data);
+		CHECK(n == 1 && status == VIRTIO_BLK_S_OK, "write %u: len %ld status %u",
+		      i, n, status);
+	}
 	for (i = 0; i < 8; i++) {
 		memset(data, 0, 512);
 		n = request(VIRTIO_BLK_T_IN, i, 512, 1, (u32)(ulong)data);
@@ -240,13 +249,12 @@ void guest_main(u32 magic, ulong info)
 		      i, n, status);
 		check_sector(data, i);
 	}
-	memcpy(data, "LVSECT", 6);
-	memset(data + 6, 0x42, 506);
-	n = request(VIRTIO_BLK_T_OUT, 9, 512, 0, (u32)(ulong)data);
-	CHECK(n == 1 && status == VIRTIO_BLK_S_OK, "write: status %u", status);
-	memset(data, 0, 512);
-	request(VIRTIO_BLK_T_IN, 9, 512, 1, (u32)(ulong)data);
-	check_sector(data, 0x42);
+	memset(data, 0x77, 512);
+	n = request(VIRTIO_BLK_T_IN, 20, 512, 1, (u32)(ulong)data);
+	CHECK(n == 513 && status == VIRTIO_BLK_S_OK, "read 20: status %u", status);
+	for (i = 0; i < 512 && !data[i]; i++)
+		;
+	CHECK(i == 512, "sector 20 not zero at byte %u (use a zeroed image)", i);
 	n = request(VIRTIO_BLK_T_FLUSH, 0, 0, 0, 0);
 	CHECK(n == 1 && status == VIRTIO_BLK_S_OK, "flush: status %u", status);
 	memset(data, 0, 32);
