@@ -414,6 +414,9 @@ static int devices_setup(struct vm *vm, struct run_devices *d,
 	if (platform_setup(&platform, vm, vm->mem.size, nr_cpus))
 		return -1;
 	uart_set_irq(&d->uart, &platform.irqchip, IRQ_COM1);
+	platform.irqchip.intr_changed = vcpu_pic_intr_changed;
+	platform.irqchip.intr_opaque = vm;
+	vm->pic = &platform.irqchip;
 	pci = pci_setup(vm);
 	if (!pci || virtio_setup(vm, pci, vo))
 		return -1;

@@ -32,6 +32,7 @@ typedef uint64_t u64;
 #define LVCTL_EXIT_SIGNAL	8
 
 struct accel_ops;
+struct irqchip;
 
 struct vcpu {
 	struct vm *vm;
@@ -59,6 +60,7 @@ struct vm {
 	 * bare test guests stop with an error instead.
 	 */
 	bool pc_bus;
+	struct irqchip *pic;	/* the PIC whose INTR goes to vCPU 0 */
 	u64 unassigned;
 	struct guest_mem mem;
 	struct bus io_bus;
@@ -97,6 +99,7 @@ int vcpu_start(struct vcpu *vcpu);
 void vcpu_join(struct vcpu *vcpu);
 void vcpu_signals_setup(void);
 void vcpu_run_loop(struct vcpu *vcpu);
+void vcpu_pic_intr_changed(void *opaque);
 void vcpu_dump_state(struct vcpu *vcpu);
 void vcpu_kick(struct vcpu *vcpu);
 struct vcpu *vcpu_current(void);	/* NULL outside vCPU loops */

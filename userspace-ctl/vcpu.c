@@ -16,6 +16,7 @@
 #include <linux/labvisor.h>
 
 #include "accel.h"
+#include "platform.h"
 #include "stats.h"
 
 #define VCPU_KICK_SIGNAL	SIGUSR1
@@ -202,6 +203,9 @@ static void vcpu_handle_exit(struct vcpu *vcpu, struct vm_exit *e)
 	case VM_EXIT_INTR:
 		/* the loop looks at stop_signal */
 		break;
+	case VM_EXIT_IRQ_WINDOW:
+		/* the loop injects the PIC's interrupt next */
+		break;
 	default:
 		hw_name = vmx_exit_reason_name(e->hw_exit_reason);
 		vm_stop(vm, LVCTL_EXIT_FAILED,
@@ -213,11 +217,49 @@ static void vcpu_handle_exit(struct vcpu *vcpu, struct vm_exit *e)
 	}
 }
 
+/*
+ * The PIC's INTR line reaches vCPU 0 (the BSP, where LINT0 is wired) as an
+ * ExtINT: when the last exit said the guest can take one, run the PIC's
+ * acknowledge cycle and hand the vector to the kernel; else ask for an
+ * interrupt-window exit.  The PIC kicks vCPU 0 when INTR rises.
+ */
+static void vcpu_service_extint(struct vcpu *vcpu, bool ready)
+{
+	const struct accel_ops *ops = vcpu->vm->ops;
+	struct irqchip *pic = vcpu->vm->pic;
+	int vector;
+
+	if (!pic || vcpu->id != 0 || !ops->interrupt || !ops->set_irq_window)
+		return;
+	if (!irqchip_pic_output(pic)) {
+		ops->set_irq_window(vcpu, false);
+		return;
+	}
+	if (!ready) {
+		ops->set_irq_window(vcpu, true);
+		return;
+	}
+	vector = irqchip_pic_ack(pic);
+	if (vector >= 0 && ops->interrupt(vcpu, vector))
+		fprintf(stderr, "lvctl: ExtINT 0x%x not injected: %s\n", vector,
+			strerror(errno));
+	/* another one behind it waits for the next window */
+	ops->set_irq_window(vcpu, irqchip_pic_output(pic));
+}
+
+/* irqchip.intr_changed: INTR rose, vCPU 0 must look at it */
+void vcpu_pic_intr_changed(void *opaque)
+{
+	struct vm *vm = opaque;
+
+	vcpu_kick(&vm->vcpus[0]);
+}
+
 void vcpu_run_loop(struct vcpu *vcpu)
 {
 	const struct accel_ops *ops = vcpu->vm->ops;
 	struct vm *vm = vcpu->vm;
-	struct vm_exit e;
+	struct vm_exit e = { .irq_ready = false };
 
 	current_vcpu = vcpu;
 	for (;;) {
@@ -228,6 +270,7 @@ void vcpu_run_loop(struct vcpu *vcpu)
 		ops->clear_exit_request(vcpu);
 		if (stop_signal || vm_is_stopped(vm))
 			break;
+		vcpu_service_extint(vcpu, e.irq_ready);
 		if (ops->run(vcpu, &e)) {
 			/* EAGAIN: kvm woke a vCPU that waited for SIPI */
 			if (errno == EINTR || errno == EAGAIN)
