@@ -154,7 +154,7 @@ void acpi_reset_access(void *opaque, u64 port, u8 *data, u32 len,
 
 	pthread_mutex_lock(&pm->lock);
 	for (i = 0; i < len; i++) {
-		if (port + i != ACPI_RESET_PORT) {
+		if (port + i != ACPI_PM_RESET_PORT) {
 			if (!is_write)
 				data[i] = 0xff;
 			continue;
@@ -183,7 +183,7 @@ int acpi_pm_register(struct acpi_pm *pm, struct bus *io_bus)
 {
 	if (bus_register(io_bus, ACPI_PM1A_EVT, ACPI_PM_SIZE, acpi_pm_access,
 			 pm, "acpi-pm") ||
-	    bus_register(io_bus, ACPI_RESET_PORT, 1, acpi_reset_access, pm,
+	    bus_register(io_bus, ACPI_PM_RESET_PORT, 1, acpi_reset_access, pm,
 			 "acpi-reset"))
 		return -1;
 	return 0;

@@ -248,11 +248,13 @@ void i8042_access(void *opaque, u64 port, u8 *data, u32 len, bool is_write);
 #define ACPI_PM1_CNT_SLP_EN	0x2000
 /*
  * The reset register sits inside the PCI conf1 window 0xcf8-0xcff.  The
- * buses refuse overlapping ranges, so conf1 must register 0xcf8 (4 bytes)
- * and 0xcfc (4 bytes) only; 0xcf9 is this 1-byte range.
+ * buses refuse overlapping ranges and give an access whole to the owner of
+ * its first byte, so conf1 registers 0xcf8 (1 byte: its dword accesses
+ * still reach it whole), 0xcfa (2 bytes) and 0xcfc (4 bytes), never
+ * 0xcf9, which is this 1-byte range.
  */
-#define ACPI_RESET_PORT		0xcf9
-#define ACPI_RESET_VALUE	0x06
+#define ACPI_PM_RESET_PORT	0xcf9
+#define ACPI_PM_RESET_VALUE	0x06	/* the FADT's RESET_VALUE */
 
 struct acpi_pm {
 	pthread_mutex_t lock;
