@@ -282,6 +282,7 @@ struct platform {
 	struct rtc rtc;
 	struct i8042 i8042;
 	struct acpi_pm acpi_pm;
+	u64 absent_accesses;	/* port 0x80, COM2-4 */
 };
 
 /*
@@ -292,6 +293,9 @@ struct platform {
 int platform_setup(struct platform *p, struct vm *vm, u64 ram_size,
 		   unsigned int nr_vcpus);
 void platform_stop(struct platform *p);
+/* the ports a PC decodes that have nothing here: reads 0xff */
+void platform_absent_access(void *opaque, u64 port, u8 *data, u32 len,
+			    bool is_write);
 /* a device thread: all signals blocked (they belong to the vCPU threads) */
 int platform_thread_create(pthread_t *thread, void *(*fn)(void *), void *arg);
 /* CLOCK_MONOTONIC and CLOCK_REALTIME in ns */
