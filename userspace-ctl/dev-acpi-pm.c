@@ -52,8 +52,9 @@ static void acpi_pm_sleep(struct acpi_pm *pm, u16 cnt)
 		return;
 	}
 	/* only S5 is in the DSDT: anything else is a guest mistake */
-	pr_err("acpi: sleep type %u requested, only S5 (%u) is supported: ignored",
-	       typ, ACPI_SLP_TYP_S5);
+	if (!pm->refused_sleeps++)
+		pr_err("acpi: sleep type %u requested, only S5 (%u) is supported: ignored (said once)",
+		       typ, ACPI_SLP_TYP_S5);
 }
 
 static u8 acpi_pm_read(struct acpi_pm *pm, unsigned int off)

@@ -264,6 +264,7 @@ struct acpi_pm {
 	u32 tmr_carry;		/* timer bit 31 when TMR_STS was last cleared */
 	u8 reset_reg;
 	bool sci_level;
+	u64 refused_sleeps;	/* SLP_EN with a type other than S5 */
 };
 
 void acpi_pm_init(struct acpi_pm *pm, struct vm *vm, struct irqchip *irqchip);

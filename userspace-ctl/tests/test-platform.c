@@ -1207,6 +1207,7 @@ static void test_acpi_pm(void)
 	outw(0x604, 3 << 10);
 	outw(0x604, 3 << 10 | 1 << 13);
 	CHECK(!vm_is_stopped(&vm), "stopped by S3");
+	CHECK_EQ(pm.refused_sleeps, 1);
 	/* 0xcf9: RST_CPU clear does nothing, reads back */
 	outb(0xcf9, 0x02);
 	CHECK_EQ(inb(0xcf9), 0x02);
@@ -1529,6 +1530,93 @@ static void test_platform_setup(void)
 	end("platform-setup");
 }
 
+/* ---- a hostile guest ---- */
+
+static void test_hostile(void)
+{
+	static struct platform plat;
+	static const u16 ports[] = { 0x20, 0x21, 0xa0, 0xa1, 0x4d0, 0x4d1,
+		0x40, 0x41, 0x42, 0x43, 0x61, 0x70, 0x71, 0x60, 0x64,
+		0x600, 0x601, 0x602, 0x603, 0x604, 0x605, 0x606, 0x607,
+		0x608, 0x60b, 0xcf9, 0x80, 0x3f8, 0x3f9, 0x3fa, 0x3fb, 0x3fc,
+		0x3fd, 0x3fe, 0x3ff, 0x2f8 };
+	static const u32 sizes[] = { 1, 2, 4, 3, 8 };
+	unsigned int seed = 12345, i, j;
+	struct pit *pit = &plat.pit;
+	u64 t0, periods;
+	int in[2];
+	u8 d[8];
+
+	begin();
+	vm_init(&vm);
+	vm.ops = &fake_ops;
+	if (pipe(in) || platform_setup(&plat, &vm, 64 * SZ_1M, 1)) {
+		bad("setup");
+		end("hostile-guest");
+		return;
+	}
+	uart_init(&uart, UART_COM1_BASE, in[0], -1);
+	uart_set_irq(&uart, &plat.irqchip, IRQ_COM1);
+	uart_register(&uart, &vm.io_bus);
+	uart_start(&uart);
+	CHECK(write(in[1], "input", 5) == 5, "write");
+	/* every entry on, every vector */
+	for (i = 0; i < IOAPIC_NR_PINS; i++)
+		ioapic_route(i, 0x20 + i, 0);
+	/* a count of 2 in mode 2: IRQ 0 at 10 kHz at most, the rest missed */
+	t0 = platform_now_ns();
+	outb(0x43, 0x34);
+	outb(0x40, 2);
+	outb(0x40, 0);
+	sleep_ms(100);
+	pthread_mutex_lock(&pit->lock);
+	periods = (platform_now_ns() - t0) / 100000 + 1;
+	CHECK(pit->irqs <= periods && pit->missed > 1000,
+	      "count 2: %llu IRQs (max %llu), %llu missed",
+	      (unsigned long long)pit->irqs, (unsigned long long)periods,
+	      (unsigned long long)pit->missed);
+	pthread_mutex_unlock(&pit->lock);
+	/* a clock set to year 9999 stays in 1970-2160 */
+	cmos_write(0x0b, 0x82);
+	cmos_write(0x32, 0x99);
+	cmos_write(9, 0x99);
+	cmos_write(8, 0x99);
+	cmos_write(0x0b, 0x02);
+	CHECK(cmos_read(0x32) <= 0x21, "century 0x%x", cmos_read(0x32));
+	/* random accesses everywhere, with the threads running */
+	for (i = 0; i < 300000; i++) {
+		u16 port = ports[rand_r(&seed) % ARRAY_SIZE(ports)];
+		u32 len = sizes[rand_r(&seed) % ARRAY_SIZE(sizes)];
+		bool w = rand_r(&seed) & 1;
+
+		for (j = 0; j < 8; j++)
+			d[j] = rand_r(&seed);
+		if (rand_r(&seed) % 8 == 0) {
+			u64 gpa = IOAPIC_BASE + (rand_r(&seed) % 0x50);
+
+			bus_dispatch(&vm.mmio_bus, gpa, d, len, w);
+			continue;
+		}
+		if (port == 0x43 && w && (d[0] & 0x30) && !(d[0] & 0x08))
+			d[0] |= 0x08;	/* keep the PIT out of the 600 kHz modes */
+		bus_dispatch(&vm.io_bus, port, d, len, w);
+		if (i % 1000 == 0) {
+			irqchip_pic_ack(&plat.irqchip);
+			irqchip_eoi(&plat.irqchip, rand_r(&seed));
+			irqchip_set_irq(&plat.irqchip, rand_r(&seed) % 30,
+					rand_r(&seed) & 1);
+		}
+	}
+	/* still alive and the threads still answer */
+	uart_stop(&uart);
+	platform_stop(&plat);
+	CHECK(!plat.pit.thread_running && !plat.rtc.thread_running &&
+	      !uart.rx_running, "threads left running");
+	close(in[0]);
+	close(in[1]);
+	end("hostile-guest");
+}
+
 int main(int argc, char **argv)
 {
 	(void)argc;
@@ -1553,6 +1641,7 @@ int main(int argc, char **argv)
 	test_uart_irq();
 	test_uart_rx();
 	test_platform_setup();
+	test_hostile();
 
 	printf("%d test(s) failed\n", failures);
 	return failures ? 1 : 0;
