@@ -346,6 +346,14 @@ static void test_ioapic_mask(void)
 	ioapic_route(9, 0x8039, 0);
 	CHECK_EQ(msi_count(), 2);
 	CHECK_EQ(msis[1].data, 0xc039);
+	/* a stopped VM gets nothing */
+	vm_stop(&vm, 0, "test");
+	irqchip_set_irq(&chip, 4, false);
+	irqchip_pulse(&chip, 4);
+	CHECK_EQ(msi_count(), 2);
+	CHECK_EQ(chip.msi_lost, 1);
+	vm.stopped = false;
+	chip.msi_lost = 0;
 	/* with no signal_msi op the interrupt is counted as lost */
 	vm.ops = &no_msi_ops;
 	irqchip_set_irq(&chip, 4, false);
