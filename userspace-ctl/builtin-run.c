@@ -387,7 +387,6 @@ struct run_devices {
 	struct debug_exit debug_exit;
 	struct test_io test_io;
 	struct test_mmio test_mmio;
-	struct post_port post;
 };
 
 static int devices_setup(struct vm *vm, struct run_devices *d,
@@ -406,8 +405,7 @@ static int devices_setup(struct vm *vm, struct run_devices *d,
 	if (uart_register(&d->uart, &vm->io_bus) ||
 	    debug_exit_register(&d->debug_exit, vm) ||
 	    test_io_register(&d->test_io, &vm->io_bus) ||
-	    test_mmio_register(&d->test_mmio, &vm->mmio_bus) ||
-	    post_register(&d->post, &vm->io_bus)) {
+	    test_mmio_register(&d->test_mmio, &vm->mmio_bus)) {
 		pr_err("device ranges overlap");
 		return -1;
 	}

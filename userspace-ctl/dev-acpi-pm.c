@@ -52,8 +52,9 @@ static void acpi_pm_sleep(struct acpi_pm *pm, u16 cnt)
 		return;
 	}
 	/* only S5 is in the DSDT: anything else is a guest mistake */
-	pr_err("acpi: sleep type %u requested, only S5 (%u) is supported: ignored",
-	       typ, ACPI_SLP_TYP_S5);
+	if (!pm->refused_sleeps++)
+		pr_err("acpi: sleep type %u requested, only S5 (%u) is supported: ignored (said once)",
+		       typ, ACPI_SLP_TYP_S5);
 }
 
 static u8 acpi_pm_read(struct acpi_pm *pm, unsigned int off)
@@ -154,7 +155,7 @@ void acpi_reset_access(void *opaque, u64 port, u8 *data, u32 len,
 
 	pthread_mutex_lock(&pm->lock);
 	for (i = 0; i < len; i++) {
-		if (port + i != ACPI_RESET_PORT) {
+		if (port + i != ACPI_PM_RESET_PORT) {
 			if (!is_write)
 				data[i] = 0xff;
 			continue;
@@ -183,7 +184,7 @@ int acpi_pm_register(struct acpi_pm *pm, struct bus *io_bus)
 {
 	if (bus_register(io_bus, ACPI_PM1A_EVT, ACPI_PM_SIZE, acpi_pm_access,
 			 pm, "acpi-pm") ||
-	    bus_register(io_bus, ACPI_RESET_PORT, 1, acpi_reset_access, pm,
+	    bus_register(io_bus, ACPI_PM_RESET_PORT, 1, acpi_reset_access, pm,
 			 "acpi-reset"))
 		return -1;
 	return 0;

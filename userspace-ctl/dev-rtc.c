@@ -89,10 +89,17 @@ static void rtc_encode(const struct rtc *rtc, s64 secs, u8 *regs)
 	regs[RTC_CENTURY] = rtc_enc(rtc, (tm.tm_year + 1900) / 100);
 }
 
+/*
+ * The clock runs from 1970 to 2160: nanoseconds of that range fit the
+ * offset, whatever a guest writes.
+ */
+#define RTC_MAX_SECS		6000000000LL
+
 /* Back from registers to a UTC second; nonsense values are normalised. */
 static s64 rtc_decode(const struct rtc *rtc, const u8 *regs)
 {
 	struct tm tm;
+	s64 secs;
 
 	memset(&tm, 0, sizeof(tm));
 	tm.tm_sec = rtc_dec(rtc, regs[0]);
@@ -102,7 +109,10 @@ static s64 rtc_decode(const struct rtc *rtc, const u8 *regs)
 	tm.tm_mon = (int)rtc_dec(rtc, regs[8]) - 1;
 	tm.tm_year = (int)(rtc_dec(rtc, regs[RTC_CENTURY]) * 100 +
 			   rtc_dec(rtc, regs[9])) - 1900;
-	return (s64)timegm(&tm);
+	secs = (s64)timegm(&tm);
+	if (secs < 0)
+		return 0;
+	return secs > RTC_MAX_SECS ? RTC_MAX_SECS : secs;
 }
 
 static bool rtc_divider_reset(const struct rtc *rtc)

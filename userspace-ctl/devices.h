@@ -124,15 +124,6 @@ int test_mmio_register(struct test_mmio *dev, struct bus *mmio_bus);
 void test_mmio_access(void *opaque, u64 gpa, u8 *data, u32 len,
 		      bool is_write);
 
-/* ---- POST port 0x80 (Linux's I/O delay) ---- */
-#define POST_PORT		0x80
-
-struct post_port {
-	u8 last;		/* the last code written */
-};
-
-int post_register(struct post_port *dev, struct bus *io_bus);
-
 /* ---- little-endian helpers for device data ---- */
 static inline u64 le_load(const u8 *data, u32 len)
 {

@@ -377,7 +377,11 @@ static void ioapic_deliver(struct irqchip *chip, int pin)
 		data |= 1u << 15;
 		chip->ioapic.rte[pin] |= IOAPIC_RTE_REMOTE_IRR;
 	}
-	if (!vm || !vm->ops || !vm->ops->signal_msi ||
+	/*
+	 * Once the VM has stopped, its accelerator state may be going away
+	 * under a device thread: nothing is delivered any more.
+	 */
+	if (!vm || !vm->ops || !vm->ops->signal_msi || vm_is_stopped(vm) ||
 	    vm->ops->signal_msi(vm, addr, data)) {
 		chip->msi_lost++;
 		return;

@@ -248,11 +248,13 @@ void i8042_access(void *opaque, u64 port, u8 *data, u32 len, bool is_write);
 #define ACPI_PM1_CNT_SLP_EN	0x2000
 /*
  * The reset register sits inside the PCI conf1 window 0xcf8-0xcff.  The
- * buses refuse overlapping ranges, so conf1 must register 0xcf8 (4 bytes)
- * and 0xcfc (4 bytes) only; 0xcf9 is this 1-byte range.
+ * buses refuse overlapping ranges and give an access whole to the owner of
+ * its first byte, so conf1 registers 0xcf8 (1 byte: its dword accesses
+ * still reach it whole), 0xcfa (2 bytes) and 0xcfc (4 bytes), never
+ * 0xcf9, which is this 1-byte range.
  */
-#define ACPI_RESET_PORT		0xcf9
-#define ACPI_RESET_VALUE	0x06
+#define ACPI_PM_RESET_PORT	0xcf9
+#define ACPI_PM_RESET_VALUE	0x06	/* the FADT's RESET_VALUE */
 
 struct acpi_pm {
 	pthread_mutex_t lock;
@@ -262,6 +264,7 @@ struct acpi_pm {
 	u32 tmr_carry;		/* timer bit 31 when TMR_STS was last cleared */
 	u8 reset_reg;
 	bool sci_level;
+	u64 refused_sleeps;	/* SLP_EN with a type other than S5 */
 };
 
 void acpi_pm_init(struct acpi_pm *pm, struct vm *vm, struct irqchip *irqchip);
@@ -280,6 +283,7 @@ struct platform {
 	struct rtc rtc;
 	struct i8042 i8042;
 	struct acpi_pm acpi_pm;
+	u64 absent_accesses;	/* port 0x80, COM2-4 */
 };
 
 /*
@@ -290,6 +294,9 @@ struct platform {
 int platform_setup(struct platform *p, struct vm *vm, u64 ram_size,
 		   unsigned int nr_vcpus);
 void platform_stop(struct platform *p);
+/* the ports a PC decodes that have nothing here: reads 0xff */
+void platform_absent_access(void *opaque, u64 port, u8 *data, u32 len,
+			    bool is_write);
 /* a device thread: all signals blocked (they belong to the vCPU threads) */
 int platform_thread_create(pthread_t *thread, void *(*fn)(void *), void *arg);
 /* CLOCK_MONOTONIC and CLOCK_REALTIME in ns */
