@@ -326,7 +326,11 @@ static void build_fadt(struct acpi_fadt *f, u32 facs, u32 dsdt)
 {
 	memset(f, 0, sizeof(*f));
 	put_header(&f->header, "FACP", sizeof(*f), 6);
-	f->firmware_ctrl = facs;
+	/*
+	 * The FACS only through X_FIRMWARE_CTRL: ACPI says FIRMWARE_CTRL is
+	 * then ignored, and Linux would install the table twice.
+	 */
+	f->firmware_ctrl = 0;
 	f->dsdt = dsdt;
 	f->preferred_pm_profile = 0;		/* unspecified */
 	f->sci_int = ACPI_SCI_IRQ;

@@ -503,8 +503,11 @@ int cmd_run(int argc, char **argv)
 	fprintf(stderr, "lvctl: stop: %s\n", vm.stop_reason);
 	if (vm.stop_status == LVCTL_EXIT_FAILED)
 		vcpu_dump_state(&vm.vcpus[vm.stop_vcpu > 0 ? vm.stop_vcpu : 0]);
-	for (i = 0; i < vm.nr_vcpus; i++)
+	for (i = 0; i < vm.nr_vcpus; i++) {
+		if (vm.nr_vcpus > 1)
+			fprintf(stderr, "lvctl: vcpu%d:\n", i);
 		stats_print(stderr, &vm.vcpus[i], o.all_stats);
+	}
 	if (o.all_stats && vm.accel && vm.ops->print_vm_stats)
 		vm.ops->print_vm_stats(&vm, stderr);
 	ret = vm.stop_status;

@@ -134,6 +134,10 @@ static int place_kernel(const char *path, const struct guest_mem *mem,
 			return -1;
 		}
 		l->kernel = low;
+	} else if (pref < SZ_1M) {
+		pr_err("%s: the kernel is not relocatable and wants to load at 0x%llx, below 1 MiB",
+		       path, (unsigned long long)pref);
+		return -1;
 	} else {
 		pr_err("%s: the kernel is not relocatable and needs RAM up to 0x%llx (load 0x%llx + init_size 0x%x): --mem %lluM is too small",
 		       path, (unsigned long long)(pref + need),

@@ -284,6 +284,7 @@ void vcpu_run_loop(struct vcpu *vcpu)
 	}
 	if (stop_signal)
 		vm_stop(vm, LVCTL_EXIT_SIGNAL, "interrupted by signal");
+	current_vcpu = NULL;
 }
 
 static void *vcpu_thread(void *arg)

@@ -489,6 +489,11 @@ static void test_bzimage_errors(void)
 			   ARGS("run", "--kernel", p));
 	expect_usage_error("bzimage-ram-too-small-mem", "--mem 8M is too small",
 			   ARGS("run", "--mem", "8M", "--kernel", good));
+	bz_hdr()->relocatable_kernel = 0;
+	bz_hdr()->pref_address = 0x80000;
+	p = broken("bz-low.img");
+	expect_usage_error("bzimage-fixed-below-1m", "below 1 MiB",
+			   ARGS("run", "--kernel", p));
 	bz_hdr()->cmdline_size = 10;
 	p = broken("bz-cmdline-size.img");
 	expect_usage_error("bzimage-cmdline-too-long", "at most 10",
@@ -654,14 +659,14 @@ static void check_dsdt(const struct acpi_header *dsdt)
 	      sizeof(s5));
 	CHECK(!memcmp(aml + 1 + scope_len, s5, sizeof(s5)),
 	      "\\_S5 is not Package {5, 5, 0, 0}");
-	CHECK(memfind(p, dev_len, hid, sizeof(hid)), "no _HID PNP0A03");
-	CHECK(memfind(p, dev_len, "_UID\x00", 5), "no _UID 0");
-	CHECK(memfind(p, dev_len, "_BBN\x00", 5), "no _BBN 0");
-	CHECK(memfind(p, dev_len, "_CRS\x11", 5), "no _CRS buffer");
-	CHECK(memfind(p, dev_len, conf1, sizeof(conf1)), "no IO 0xcf8/8");
-	CHECK(memfind(p, dev_len, crs_windows, sizeof(crs_windows)),
+	CHECK(memfind(p + 2, dev_len, hid, sizeof(hid)), "no _HID PNP0A03");
+	CHECK(memfind(p + 2, dev_len, "_UID\x00", 5), "no _UID 0");
+	CHECK(memfind(p + 2, dev_len, "_BBN\x00", 5), "no _BBN 0");
+	CHECK(memfind(p + 2, dev_len, "_CRS\x11", 5), "no _CRS buffer");
+	CHECK(memfind(p + 2, dev_len, conf1, sizeof(conf1)), "no IO 0xcf8/8");
+	CHECK(memfind(p + 2, dev_len, crs_windows, sizeof(crs_windows)),
 	      "no I/O 0x0d00-0xffff and memory 0xe0000000-0xfebfffff windows");
-	CHECK(memfind(p, dev_len, "\x79\x00", 2), "no end tag");
+	CHECK(memfind(p + 2, dev_len, "\x79\x00", 2), "no end tag");
 }
 
 static void check_madt(const struct acpi_header *h, int nr_cpus)
@@ -764,10 +769,11 @@ static void check_fadt(const struct guest_mem *mem, const struct acpi_fadt *f)
 	      f->x_pm_tmr_blk.address == 0x608 &&
 	      f->x_pm_tmr_blk.bit_width == 32, "X_PM_TMR_BLK");
 	CHECK(f->x_dsdt == f->dsdt && f->dsdt, "DSDT pointers");
-	CHECK(f->x_firmware_ctrl == f->firmware_ctrl && f->firmware_ctrl,
-	      "FACS pointers");
-	CHECK(!(f->firmware_ctrl & 63), "FACS not 64-byte aligned");
-	facs = guest_mem_hva(mem, f->firmware_ctrl, sizeof(*facs));
+	CHECK(f->x_firmware_ctrl && !f->firmware_ctrl,
+	      "FACS pointers: 0x%x, X 0x%llx", f->firmware_ctrl,
+	      (unsigned long long)f->x_firmware_ctrl);
+	CHECK(!(f->x_firmware_ctrl & 63), "FACS not 64-byte aligned");
+	facs = guest_mem_hva(mem, f->x_firmware_ctrl, sizeof(*facs));
 	CHECK(facs && !memcmp(facs->signature, "FACS", 4) && facs->length == 64,
 	      "FACS");
 }

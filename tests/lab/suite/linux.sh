@@ -1,0 +1,124 @@
+# The nested Linux guest: lvctl boots the lab's own kernel (--kernel) with
+# the guest initramfs of tests/lab/guest-initramfs, which the lab gets with
+#   tests/lab/run --add "$(tests/lab/guest-initramfs)" --script tests/lab/suite/linux.sh
+# (files in /lab/extra/linux-guest/: vmlinuz, initrd).
+#
+#   ACCEL=labvisor sh linux.sh    labvisor.ko loaded (the lab's default)
+#   ACCEL=kvm sh linux.sh         after main.sh's kvm-setup part
+#   sh linux.sh                   labvisor, then rmmod labvisor, modprobe
+#                                 kvm_intel, then kvm
+#
+# Tests per accelerator:
+#   early-boot   with earlyprintk on the UART, the kernel prints lvctl's
+#                e820 map, command line, initrd and ACPI tables (MADT,
+#                FADT's PM timer) early, before it needs interrupts
+#   boot-1cpu    the same boot: init runs (GUEST-INIT-OK), PCI0 from ACPI,
+#                no ACPI errors, then poweroff -f ends lvctl with 0 and
+#                "guest powered off"
+#   boot-2cpu    the same with --cpus 2: both CPUs online
+#   reboot       reboot -f ends lvctl with 0 and "guest reset"
+. /lab/suite/lib.sh
+
+G=${LINUX_GUEST_DIR:-/lab/extra/linux-guest}
+KERNEL=$G/vmlinuz
+INITRD=$G/initrd
+MEM=${LINUX_GUEST_MEM:-256M}
+# the nested kernel boots for minutes in Bochs
+TMO=${LINUX_GUEST_TIMEOUT:-900}
+
+# lx_run ACCEL CPUS APPEND: lvctl's output in $LX_OUT, its status in $LX_ST
+lx_run() {
+	local log
+	log=$(mktemp /tmp/linux.XXXXXX)
+	t0=$(cut -d' ' -f1 /proc/uptime)
+	timeout -s INT -k 30 "$TMO" lvctl run --accel "$1" --cpus "$2" --mem "$MEM" \
+		--kernel "$KERNEL" --initrd "$INITRD" --append "$3" </dev/null >"$log" 2>&1
+	LX_ST=$?
+	LX_OUT=$(cat "$log")
+	rm -f "$log"
+	echo "  lvctl --cpus $2 ($1) exit $LX_ST after $(echo "$(cut -d' ' -f1 /proc/uptime) - $t0" | bc 2>/dev/null || echo '?') s"
+}
+
+lx_show() { echo "$LX_OUT" | tail -n "${1:-40}" | sed 's/^/  | /'; }
+
+# lx_want REGEX WHY: a failure unless the output matches
+lx_want() { echo "$LX_OUT" | grep -qE "$1" || t_bad "$2"; }
+
+lx_tests() {
+	local accel=$1 a
+
+	if [ ! -f "$KERNEL" ] || [ ! -f "$INITRD" ]; then
+		t_fail "linux-$accel" "$G/vmlinuz or initrd missing: run the lab with --add \"\$(tests/lab/guest-initramfs)\""
+		return
+	fi
+
+	# one boot for early-boot and boot-1cpu: the early console shows what
+	# the kernel made of lvctl's tables even when the boot stops later
+	lx_run "$accel" 1 "console=ttyS0 earlyprintk=serial,ttyS0,115200 lvtest=cpus,acpi,poweroff"
+
+	t_begin "linux-$accel/early-boot"
+	lx_want 'Linux version' "no 'Linux version' line: the kernel printed nothing"
+	lx_want 'Command line: console=ttyS0 earlyprintk=serial,ttyS0,115200 lvtest=cpus,acpi,poweroff' "command line not seen"
+	lx_want 'BIOS-e820: \[mem 0x0000000000000000-0x000000000009fbff\] usable' "e820: low RAM"
+	lx_want 'BIOS-e820: \[mem 0x000000000009fc00-0x00000000000fffff\] reserved' "e820: reserved"
+	lx_want 'BIOS-e820: \[mem 0x0000000000100000-0x000000000fffffff\] usable' "e820: RAM from 1 MiB"
+	lx_want 'RAMDISK: \[mem 0x' "no initrd"
+	lx_want 'ACPI: RSDP 0x00000000000E0000 000024 \(v02 LABVSR\)' "no RSDP"
+	for a in XSDT FACP DSDT FACS APIC; do
+		lx_want "ACPI: $a 0x" "no ACPI $a table"
+	done
+	lx_want 'ACPI: PM-Timer IO Port: 0x608' "no PM timer from the FADT"
+	lx_want 'ACPI: LAPIC_NMI \(acpi_id\[0xff\] high edge lint\[0x1\]\)' "no LAPIC NMI"
+	lx_want 'IOAPIC\[0\]: apic_id 1, version .*, address 0xfec00000, GSI 0-23' "no 24-pin IOAPIC from the MADT"
+	lx_want 'ACPI: INT_SRC_OVR \(bus 0 bus_irq 0 global_irq 2 high edge\)' "no IRQ0 override"
+	lx_want 'ACPI: INT_SRC_OVR \(bus 0 bus_irq 9 global_irq 9 high level\)' "no SCI override"
+	lx_want 'smpboot: Allowing 1 CPUs' "not 1 CPU from the MADT"
+	if echo "$LX_OUT" | grep -E 'ACPI (BIOS )?(Error|Warning)|ACPI Exception'; then
+		t_bad "ACPI errors"
+	fi
+	[ -z "$T_WHY" ] || lx_show 60
+	t_end
+
+	for cpus in 1 2; do
+		t_begin "linux-$accel/boot-${cpus}cpu"
+		[ "$cpus" = 1 ] || lx_run "$accel" "$cpus" "console=ttyS0 lvtest=cpus,acpi,poweroff"
+		[ "$LX_ST" = 0 ] || t_bad "lvctl exit status $LX_ST, want 0"
+		lx_want '^GUEST-INIT-OK Linux' "init did not run"
+		lx_want "^GUEST-CPUS $cpus online 0$([ "$cpus" = 1 ] || echo "-$((cpus - 1))")" "not $cpus CPUs online"
+		lx_want 'GUEST-ACPI .*PCI Root Bridge \[PCI0\] \(domain 0000 \[bus 00-ff\]\)' "no PCI0 root bridge from ACPI"
+		lx_want 'GUEST-ACPI .*Using host bridge windows from ACPI' "host bridge windows not from ACPI"
+		lx_want '^GUEST-ACPI-ERRORS 0' "ACPI errors in dmesg"
+		lx_want 'lvctl: stop: guest powered off' "no 'guest powered off' stop"
+		[ -z "$T_WHY" ] || lx_show
+		t_end
+	done
+
+	t_begin "linux-$accel/reboot"
+	lx_run "$accel" 1 "console=ttyS0 lvtest=reboot"
+	[ "$LX_ST" = 0 ] || t_bad "lvctl exit status $LX_ST, want 0"
+	lx_want '^GUEST-INIT-OK Linux' "init did not run"
+	lx_want 'lvctl: stop: guest reset' "no 'guest reset' stop"
+	[ -z "$T_WHY" ] || lx_show
+	t_end
+}
+
+case ${ACCEL:-all} in
+labvisor|kvm)
+	lx_tests "$ACCEL"
+	;;
+all)
+	lx_tests labvisor
+	t_begin linux-kvm-setup
+	if mod_loaded labvisor; then
+		t_exec rmmod labvisor
+		[ "$T_ST" = 0 ] || t_bad "rmmod labvisor: status $T_ST: $T_OUT"
+	fi
+	t_exec modprobe kvm_intel
+	[ "$T_ST" = 0 ] || t_bad "modprobe kvm_intel: status $T_ST: $T_OUT"
+	[ -c /dev/kvm ] || t_bad "/dev/kvm missing"
+	t_end && lx_tests kvm
+	;;
+*)
+	t_fail linux "unknown ACCEL '$ACCEL'"
+	;;
+esac
