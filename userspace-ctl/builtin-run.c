@@ -25,6 +25,7 @@ struct run_opts {
 	int nr_cpus;
 	bool all_stats;
 	bool irqchip;
+	bool no_fastpath;
 	struct load_opts load;
 	struct virtio_opts virtio;
 };
@@ -88,6 +89,8 @@ void run_usage(FILE *f)
 		"  --cmdline STR          multiboot: the kernel command line\n"
 		"  --module FILE[,STR]    multiboot: a module with its string (repeatable)\n"
 		"  --stats                print every exit count on stop\n"
+		"  --no-fastpath          virtio doorbells and interrupts through lvctl, not\n"
+		"                         ioeventfd/irqfd (to compare exit counts)\n"
 		"  --irqchip              kvm: give the guest local APICs (labvisor always\n"
 		"                         does; implied by --kernel and --cpus > 1)\n"
 		"  --disk FILE[,ro]       virtio-blk on a raw image (repeatable, up to 4)\n"
@@ -177,6 +180,7 @@ enum {
 	OPT_MODULE,
 	OPT_STATS,
 	OPT_IRQCHIP,
+	OPT_NO_FASTPATH,
 	OPT_CPUS,
 	OPT_KERNEL,
 	OPT_INITRD,
@@ -198,6 +202,7 @@ static const struct option run_options[] = {
 	{ "module", required_argument, NULL, OPT_MODULE },
 	{ "stats", no_argument, NULL, OPT_STATS },
 	{ "irqchip", no_argument, NULL, OPT_IRQCHIP },
+	{ "no-fastpath", no_argument, NULL, OPT_NO_FASTPATH },
 	{ "cpus", required_argument, NULL, OPT_CPUS },
 	{ "kernel", required_argument, NULL, OPT_KERNEL },
 	{ "initrd", required_argument, NULL, OPT_INITRD },
@@ -321,6 +326,9 @@ static int parse_run_args(int argc, char **argv, struct run_opts *o)
 			break;
 		case OPT_IRQCHIP:
 			o->irqchip = true;
+			break;
+		case OPT_NO_FASTPATH:
+			o->no_fastpath = true;
 			break;
 		case OPT_DISK:
 			if (virtio_opt_disk(&o->virtio, optarg))
@@ -475,6 +483,15 @@ int cmd_run(int argc, char **argv)
 
 	vm_init(&vm);
 	vm.ops = accel_find(o.accel);
+	if (o.no_fastpath) {
+		/* the same accelerator without its doorbell and interrupt fds */
+		static struct accel_ops slow;
+
+		slow = *vm.ops;
+		slow.ioeventfd = NULL;
+		slow.irqfd = NULL;
+		vm.ops = &slow;
+	}
 	vm.irqchip = o.irqchip || o.load.linux_kernel || o.nr_cpus > 1;
 	vm.pc_bus = o.load.linux_kernel;
 	/* everything about the files is checked before the device is opened */
