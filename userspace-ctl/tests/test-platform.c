@@ -614,6 +614,22 @@ static void test_pit_mode0(void)
 	c0 |= inb(0x42) << 8;
 	c1 = pit_read_latched(2);
 	CHECK(c1 < c0, "latched 0x%x not older than 0x%x", c0, c1);
+	/*
+	 * pit_calibrate_tsc(): OUT2 goes high exactly when the count has
+	 * run out, never before (polled like Linux, bounds from the clock)
+	 */
+	outb(0x43, 0xb0);
+	outb(0x42, 11932 & 0xff);
+	t0 = platform_now_ns();
+	outb(0x42, 11932 >> 8);
+	do {
+		t2 = platform_now_ns();
+	} while (!(inb(0x61) & 0x20) && t2 - t0 < 1000000000ULL);
+	t3 = platform_now_ns();
+	CHECK(ticks_of(t3 - t0) + 1 >= 11932,
+	      "OUT2 high after %llu ticks of 11932",
+	      (unsigned long long)ticks_of(t3 - t0));
+	CHECK(t2 - t0 < 1000000000ULL, "OUT2 never went high");
 	/* terminal count: OUT2 high, the count wraps and goes on */
 	outb(0x43, 0xb0);
 	outb(0x42, 0xe8);
@@ -1119,6 +1135,15 @@ static void test_i8042(void)
 	outb(0x64, 0xa8);
 	outb(0x64, 0x20);
 	CHECK(kbc_read() & 0x20, "a mouse port could be enabled");
+	/* i8042_toggle_aux(true) writes the CTR without AUXDIS: it stays */
+	outb(0x64, 0x60);
+	outb(0x60, cb & ~0x21);
+	outb(0x64, 0x20);
+	CHECK(kbc_read() & 0x20, "AUXDIS cleared by a CTR write");
+	/* the mouse gets nothing: timeout, no byte */
+	outb(0x64, 0xd4);
+	outb(0x60, 0xf2);
+	CHECK_EQ(inb(0x64) & 0x41, 0x40);
 	outb(0x64, 0xd3);			/* loopback, marked as mouse data */
 	outb(0x60, 0x5a);
 	CHECK_EQ(inb(0x64) & 0x21, 0x21);
