@@ -88,9 +88,32 @@ static int fake_signal_msi(struct vm *vm, u64 addr, u32 data)
 	return 0;
 }
 
+static int injected[16], nr_injected;
+static bool window_asked;
+static int inject_fails;
+
+static int fake_interrupt(struct vcpu *vcpu, u8 vector)
+{
+	(void)vcpu;
+	if (inject_fails)
+		return -1;
+	if (nr_injected < 16)
+		injected[nr_injected] = vector;
+	nr_injected++;
+	return 0;
+}
+
+static void fake_set_irq_window(struct vcpu *vcpu, bool request)
+{
+	(void)vcpu;
+	window_asked = request;
+}
+
 static const struct accel_ops fake_ops = {
 	.name = "fake",
 	.signal_msi = fake_signal_msi,
+	.interrupt = fake_interrupt,
+	.set_irq_window = fake_set_irq_window,
 };
 
 static const struct accel_ops no_msi_ops = {
@@ -513,6 +536,50 @@ static void test_pic_cascade(void)
 	outb(0x20, 0x20);
 	CHECK(!irqchip_pic_output(&chip), "INTR left on");
 	end("pic-cascade");
+}
+
+/* the vCPU loop's use: window, acknowledge, inject */
+static void test_pic_service(void)
+{
+	struct vcpu *vcpu;
+
+	begin();
+	vm_fresh();
+	vcpu = &vm.vcpus[0];
+	vcpu->vm = &vm;
+	nr_injected = 0;
+	window_asked = false;
+	inject_fails = 0;
+	pic_init_linux(0x01);
+	CHECK_EQ(irqchip_pic_service(&chip, vcpu, true), 0);
+	CHECK(!window_asked, "window asked with INTR low");
+	irqchip_pulse(&chip, 4);
+	irqchip_pulse(&chip, 3);
+	/* interrupts off in the guest: ask for the window, inject nothing */
+	CHECK_EQ(irqchip_pic_service(&chip, vcpu, false), 0);
+	CHECK(window_asked, "no window asked");
+	CHECK_EQ(nr_injected, 0);
+	/* the window: IRQ 3 first; IRQ 4 waits behind its EOI */
+	CHECK_EQ(irqchip_pic_service(&chip, vcpu, true), 1);
+	CHECK_EQ(nr_injected, 1);
+	CHECK_EQ(injected[0], 0x33);
+	CHECK(!window_asked, "window kept with IRQ 3 in service");
+	outb(0x20, 0x20);
+	CHECK_EQ(irqchip_pic_service(&chip, vcpu, true), 1);
+	CHECK_EQ(injected[1], 0x34);
+	outb(0x20, 0x20);
+	/* an accelerator that refuses: counted */
+	inject_fails = 1;
+	irqchip_pulse(&chip, 5);
+	CHECK_EQ(irqchip_pic_service(&chip, vcpu, true), -1);
+	CHECK_EQ(chip.pic_lost, 1);
+	inject_fails = 0;
+	vm.ops = &no_msi_ops;
+	outb(0x20, 0x20);
+	irqchip_pulse(&chip, 6);
+	CHECK_EQ(irqchip_pic_service(&chip, vcpu, true), -1);
+	CHECK_EQ(chip.pic_lost, 2);
+	end("pic-service");
 }
 
 static void test_pic_level_poll(void)
@@ -1661,6 +1728,7 @@ int main(int argc, char **argv)
 	test_pic_basic();
 	test_pic_cascade();
 	test_pic_level_poll();
+	test_pic_service();
 	test_pit_mode0();
 	test_pit_modes23();
 	test_pit_irq();
