@@ -395,13 +395,13 @@ struct run_devices {
 	struct debug_exit debug_exit;
 	struct test_io test_io;
 	struct test_mmio test_mmio;
+	struct platform platform;
 };
 
 static int devices_setup(struct vm *vm, struct run_devices *d,
 			 const struct virtio_opts *vo, int nr_cpus)
 {
-	/* the PC platform (platform.h): the IOAPIC's ID follows the vCPUs' */
-	static struct platform platform;
+	struct platform *platform = &d->platform;
 	struct pci *pci;
 
 	/* --console virtio: stdin is hvc0's; the UART keeps its output */
@@ -417,12 +417,13 @@ static int devices_setup(struct vm *vm, struct run_devices *d,
 		pr_err("device ranges overlap");
 		return -1;
 	}
-	if (platform_setup(&platform, vm, vm->mem.size, nr_cpus))
+	/* the PC platform (platform.h): the IOAPIC's ID follows the vCPUs' */
+	if (platform_setup(platform, vm, vm->mem.size, nr_cpus))
 		return -1;
-	uart_set_irq(&d->uart, &platform.irqchip, IRQ_COM1);
-	platform.irqchip.intr_changed = vcpu_pic_intr_changed;
-	platform.irqchip.intr_opaque = vm;
-	vm->pic = &platform.irqchip;
+	uart_set_irq(&d->uart, &platform->irqchip, IRQ_COM1);
+	platform->irqchip.intr_changed = vcpu_pic_intr_changed;
+	platform->irqchip.intr_opaque = vm;
+	vm->pic = &platform->irqchip;
 	pci = pci_setup(vm);
 	if (!pci || virtio_setup(vm, pci, vo))
 		return -1;
@@ -514,6 +515,8 @@ int cmd_run(int argc, char **argv)
 	if (o.all_stats)
 		virtio_print_stats(stderr);
 	virtio_teardown();
+	uart_stop(&devs.uart);
+	platform_stop(&devs.platform);
 	uart_flush(&devs.uart);
 	term_restore();
 

@@ -359,6 +359,47 @@ int irqchip_pic_ack(struct irqchip *chip)
 	return vector;
 }
 
+/*
+ * vCPU 0's side of the INTR line, for the vCPU loop: before each run (and
+ * on VM_EXIT_IRQ_WINDOW) with @irq_ready from the last exit.  While INTR
+ * is up, either acknowledge and inject (ExtINT) or ask for the window.
+ * Returns 1 when a vector was injected, 0 when there was nothing to do or
+ * the window was asked for, -1 when the accelerator cannot inject
+ * (counted in pic_lost).
+ */
+int irqchip_pic_service(struct irqchip *chip, struct vcpu *vcpu,
+			bool irq_ready)
+{
+	const struct accel_ops *ops = vcpu->vm->ops;
+	int vector;
+
+	if (!irqchip_pic_output(chip)) {
+		if (ops->set_irq_window)
+			ops->set_irq_window(vcpu, false);
+		return 0;
+	}
+	if (!ops->interrupt || !ops->set_irq_window) {
+		pthread_mutex_lock(&chip->lock);
+		chip->pic_lost++;
+		pthread_mutex_unlock(&chip->lock);
+		return -1;
+	}
+	if (!irq_ready) {
+		ops->set_irq_window(vcpu, true);
+		return 0;
+	}
+	vector = irqchip_pic_ack(chip);
+	if (ops->interrupt(vcpu, (u8)vector)) {
+		pthread_mutex_lock(&chip->lock);
+		chip->pic_lost++;
+		pthread_mutex_unlock(&chip->lock);
+		return -1;
+	}
+	/* another request behind this one needs the next window */
+	ops->set_irq_window(vcpu, irqchip_pic_output(chip));
+	return 1;
+}
+
 /* ---- IOAPIC ---- */
 
 static void ioapic_deliver(struct irqchip *chip, int pin)

@@ -92,6 +92,7 @@ struct irqchip {
 	u64 msi_sent;
 	u64 msi_lost;		/* no signal_msi op, or it failed */
 	u64 pic_spurious;
+	u64 pic_lost;		/* INTR the accelerator could not inject */
 	u64 bad_irq;		/* irqchip_set_irq() of a line that is not wired */
 };
 
@@ -112,6 +113,14 @@ void irqchip_eoi(struct irqchip *chip, u8 vector);
 bool irqchip_pic_output(struct irqchip *chip);
 /* the INTA cycle: the vector to inject (IRR to ISR); spurious 7/15 if none */
 int irqchip_pic_ack(struct irqchip *chip);
+/*
+ * The vCPU loop's part (vCPU 0, its thread, between runs): inject the
+ * PIC's vector with ops->interrupt when @irq_ready (the last exit's
+ * irq_ready), else ask for VM_EXIT_IRQ_WINDOW.  1 injected, 0 nothing or
+ * waiting for the window, -1 the accelerator cannot inject.
+ */
+int irqchip_pic_service(struct irqchip *chip, struct vcpu *vcpu,
+			bool irq_ready);
 void irqchip_pic_access(void *opaque, u64 port, u8 *data, u32 len,
 			bool is_write);
 void irqchip_elcr_access(void *opaque, u64 port, u8 *data, u32 len,

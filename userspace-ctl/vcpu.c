@@ -225,26 +225,8 @@ static void vcpu_handle_exit(struct vcpu *vcpu, struct vm_exit *e)
  */
 static void vcpu_service_extint(struct vcpu *vcpu, bool ready)
 {
-	const struct accel_ops *ops = vcpu->vm->ops;
-	struct irqchip *pic = vcpu->vm->pic;
-	int vector;
-
-	if (!pic || vcpu->id != 0 || !ops->interrupt || !ops->set_irq_window)
-		return;
-	if (!irqchip_pic_output(pic)) {
-		ops->set_irq_window(vcpu, false);
-		return;
-	}
-	if (!ready) {
-		ops->set_irq_window(vcpu, true);
-		return;
-	}
-	vector = irqchip_pic_ack(pic);
-	if (vector >= 0 && ops->interrupt(vcpu, vector))
-		fprintf(stderr, "lvctl: ExtINT 0x%x not injected: %s\n", vector,
-			strerror(errno));
-	/* another one behind it waits for the next window */
-	ops->set_irq_window(vcpu, irqchip_pic_output(pic));
+	if (vcpu->vm->pic && vcpu->id == 0)
+		irqchip_pic_service(vcpu->vm->pic, vcpu, ready);
 }
 
 /* irqchip.intr_changed: INTR rose, vCPU 0 must look at it */

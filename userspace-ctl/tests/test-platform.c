@@ -1,9 +1,10 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * Host-side tests of the PC platform devices (platform.h) and the 16550A
- * UART: each device is put on the buses of a struct vm from vm_init() and
- * driven through port and MMIO accesses as a guest would, against an
- * accelerator whose signal_msi records the messages the IOAPIC sends.
+ * Host-side tests of the PC platform devices (platform.h): each device is
+ * put on the buses of a struct vm from vm_init() and driven through port
+ * and MMIO accesses as a guest would, against an accelerator whose
+ * signal_msi records the messages the IOAPIC sends (platform-harness.h;
+ * the UART's tests are in test-uart.c).
  * Timing checks derive their bounds from CLOCK_MONOTONIC read around the
  * accesses, or are wide: they hold on a loaded machine.
  *
@@ -12,244 +13,7 @@
  * Prints "TEST <name> PASS" or "TEST <name> FAIL <why>" per test; exits 1
  * if any failed.
  */
-#include <errno.h>
-#include <stdarg.h>
-#include <stdio.h>
-#include <stdlib.h>
-#include <string.h>
-#include <time.h>
-#include <unistd.h>
-
-#include "accel.h"
-#include "devices.h"
-#include "platform.h"
-
-static int failures;
-static char why[512];
-
-static void bad(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
-static void bad(const char *fmt, ...)
-{
-	va_list ap;
-
-	if (why[0])
-		return;
-	va_start(ap, fmt);
-	vsnprintf(why, sizeof(why), fmt, ap);
-	va_end(ap);
-}
-
-#define CHECK(cond, ...) do { if (!(cond)) bad(__VA_ARGS__); } while (0)
-/* each side evaluated once: many are register reads with side effects */
-#define CHECK_EQ(a, b) do { \
-	u64 a_ = (u64)(a), b_ = (u64)(b); \
-	CHECK(a_ == b_, "%s:%d: %s = 0x%llx, want 0x%llx", __func__, \
-	      __LINE__, #a, (unsigned long long)a_, \
-	      (unsigned long long)b_); \
-} while (0)
-
-static void begin(void)
-{
-	why[0] = '\0';
-}
-
-static void end(const char *name)
-{
-	if (why[0]) {
-		printf("TEST %s FAIL %s\n", name, why);
-		failures++;
-	} else {
-		printf("TEST %s PASS\n", name);
-	}
-	fflush(stdout);
-}
-
-/* ---- a VM with a recording accelerator ---- */
-
-#define MAX_MSIS	4096
-
-static pthread_mutex_t msi_lock = PTHREAD_MUTEX_INITIALIZER;
-static struct {
-	u64 addr;
-	u32 data;
-} msis[MAX_MSIS];
-static int nr_msis;
-
-static int fake_signal_msi(struct vm *vm, u64 addr, u32 data)
-{
-	(void)vm;
-	pthread_mutex_lock(&msi_lock);
-	if (nr_msis < MAX_MSIS) {
-		msis[nr_msis].addr = addr;
-		msis[nr_msis].data = data;
-	}
-	nr_msis++;
-	pthread_mutex_unlock(&msi_lock);
-	return 0;
-}
-
-static const struct accel_ops fake_ops = {
-	.name = "fake",
-	.signal_msi = fake_signal_msi,
-};
-
-static const struct accel_ops no_msi_ops = {
-	.name = "no-msi",
-};
-
-static struct vm vm;
-static struct irqchip chip;
-static int intr_rises;
-
-static void count_intr(void *opaque)
-{
-	(void)opaque;
-	__atomic_add_fetch(&intr_rises, 1, __ATOMIC_SEQ_CST);
-}
-
-static int msi_count(void)
-{
-	int n;
-
-	pthread_mutex_lock(&msi_lock);
-	n = nr_msis;
-	pthread_mutex_unlock(&msi_lock);
-	return n;
-}
-
-/* MSIs with @vector since index @from */
-static int msi_count_vector(int from, u8 vector)
-{
-	int i, n = 0;
-
-	pthread_mutex_lock(&msi_lock);
-	for (i = from; i < nr_msis && i < MAX_MSIS; i++)
-		if ((msis[i].data & 0xff) == vector)
-			n++;
-	pthread_mutex_unlock(&msi_lock);
-	return n;
-}
-
-/* A fresh VM with the interrupt controllers on its buses. */
-static void vm_fresh(void)
-{
-	vm_init(&vm);
-	vm.ops = &fake_ops;
-	pthread_mutex_lock(&msi_lock);
-	nr_msis = 0;
-	pthread_mutex_unlock(&msi_lock);
-	irqchip_init(&chip, &vm, 1);
-	chip.intr_changed = count_intr;
-	intr_rises = 0;
-	if (irqchip_register(&chip, &vm))
-		bad("irqchip_register failed");
-}
-
-static void outb(u16 port, u8 v)
-{
-	if (!bus_dispatch(&vm.io_bus, port, &v, 1, true))
-		bad("port 0x%x: no device", port);
-}
-
-static u8 inb(u16 port)
-{
-	u8 v = 0xee;
-
-	if (!bus_dispatch(&vm.io_bus, port, &v, 1, false))
-		bad("port 0x%x: no device", port);
-	return v;
-}
-
-static void outw(u16 port, u16 v)
-{
-	u8 d[2] = { (u8)v, (u8)(v >> 8) };
-
-	if (!bus_dispatch(&vm.io_bus, port, d, 2, true))
-		bad("port 0x%x: no device", port);
-}
-
-static u32 inl(u16 port)
-{
-	u8 d[4] = { 0 };
-
-	if (!bus_dispatch(&vm.io_bus, port, d, 4, false))
-		bad("port 0x%x: no device", port);
-	return (u32)le_load(d, 4);
-}
-
-static void mmio_w32(u64 gpa, u32 v)
-{
-	u8 d[4];
-
-	le_store(d, 4, v);
-	if (!bus_dispatch(&vm.mmio_bus, gpa, d, 4, true))
-		bad("gpa 0x%llx: no device", (unsigned long long)gpa);
-}
-
-static u32 mmio_r32(u64 gpa)
-{
-	u8 d[4] = { 0 };
-
-	if (!bus_dispatch(&vm.mmio_bus, gpa, d, 4, false))
-		bad("gpa 0x%llx: no device", (unsigned long long)gpa);
-	return (u32)le_load(d, 4);
-}
-
-static void ioapic_write(u32 reg, u32 v)
-{
-	mmio_w32(IOAPIC_BASE + IOAPIC_REG_SEL, reg);
-	mmio_w32(IOAPIC_BASE + IOAPIC_REG_WIN, v);
-}
-
-static u32 ioapic_read(u32 reg)
-{
-	mmio_w32(IOAPIC_BASE + IOAPIC_REG_SEL, reg);
-	return mmio_r32(IOAPIC_BASE + IOAPIC_REG_WIN);
-}
-
-static void ioapic_route(int pin, u32 low, u8 dest)
-{
-	ioapic_write(0x11 + 2 * pin, (u32)dest << 24);
-	ioapic_write(0x10 + 2 * pin, low);
-}
-
-/* the sequence Linux's init_8259A() writes: vectors 0x30 and 0x38 */
-static void pic_init_linux(u8 icw4)
-{
-	outb(0x21, 0xff);
-	outb(0xa1, 0xff);
-	outb(0x20, 0x11);
-	outb(0x21, 0x30);
-	outb(0x21, 0x04);
-	outb(0x21, icw4);
-	outb(0xa0, 0x11);
-	outb(0xa1, 0x38);
-	outb(0xa1, 0x02);
-	outb(0xa1, icw4);
-	outb(0x21, 0x00);
-	outb(0xa1, 0x00);
-}
-
-static void sleep_ms(unsigned int ms)
-{
-	struct timespec ts = { ms / 1000, (long)(ms % 1000) * 1000000L };
-
-	while (nanosleep(&ts, &ts) && errno == EINTR)
-		;
-}
-
-/* wait up to @ms for more than @n messages of @vector since @from */
-static bool wait_msis(int from, u8 vector, int n, unsigned int ms)
-{
-	unsigned int i;
-
-	for (i = 0; i < ms; i++) {
-		if (msi_count_vector(from, vector) > n)
-			return true;
-		sleep_ms(1);
-	}
-	return msi_count_vector(from, vector) > n;
-}
+#include "platform-harness.h"
 
 /* ---- IOAPIC ---- */
 
@@ -515,6 +279,50 @@ static void test_pic_cascade(void)
 	end("pic-cascade");
 }
 
+/* the vCPU loop's use: window, acknowledge, inject */
+static void test_pic_service(void)
+{
+	struct vcpu *vcpu;
+
+	begin();
+	vm_fresh();
+	vcpu = &vm.vcpus[0];
+	vcpu->vm = &vm;
+	nr_injected = 0;
+	window_asked = false;
+	inject_fails = 0;
+	pic_init_linux(0x01);
+	CHECK_EQ(irqchip_pic_service(&chip, vcpu, true), 0);
+	CHECK(!window_asked, "window asked with INTR low");
+	irqchip_pulse(&chip, 4);
+	irqchip_pulse(&chip, 3);
+	/* interrupts off in the guest: ask for the window, inject nothing */
+	CHECK_EQ(irqchip_pic_service(&chip, vcpu, false), 0);
+	CHECK(window_asked, "no window asked");
+	CHECK_EQ(nr_injected, 0);
+	/* the window: IRQ 3 first; IRQ 4 waits behind its EOI */
+	CHECK_EQ(irqchip_pic_service(&chip, vcpu, true), 1);
+	CHECK_EQ(nr_injected, 1);
+	CHECK_EQ(injected[0], 0x33);
+	CHECK(!window_asked, "window kept with IRQ 3 in service");
+	outb(0x20, 0x20);
+	CHECK_EQ(irqchip_pic_service(&chip, vcpu, true), 1);
+	CHECK_EQ(injected[1], 0x34);
+	outb(0x20, 0x20);
+	/* an accelerator that refuses: counted */
+	inject_fails = 1;
+	irqchip_pulse(&chip, 5);
+	CHECK_EQ(irqchip_pic_service(&chip, vcpu, true), -1);
+	CHECK_EQ(chip.pic_lost, 1);
+	inject_fails = 0;
+	vm.ops = &no_msi_ops;
+	outb(0x20, 0x20);
+	irqchip_pulse(&chip, 6);
+	CHECK_EQ(irqchip_pic_service(&chip, vcpu, true), -1);
+	CHECK_EQ(chip.pic_lost, 2);
+	end("pic-service");
+}
+
 static void test_pic_level_poll(void)
 {
 	begin();
@@ -614,6 +422,22 @@ static void test_pit_mode0(void)
 	c0 |= inb(0x42) << 8;
 	c1 = pit_read_latched(2);
 	CHECK(c1 < c0, "latched 0x%x not older than 0x%x", c0, c1);
+	/*
+	 * pit_calibrate_tsc(): OUT2 goes high exactly when the count has
+	 * run out, never before (polled like Linux, bounds from the clock)
+	 */
+	outb(0x43, 0xb0);
+	outb(0x42, 11932 & 0xff);
+	t0 = platform_now_ns();
+	outb(0x42, 11932 >> 8);
+	do {
+		t2 = platform_now_ns();
+	} while (!(inb(0x61) & 0x20) && t2 - t0 < 1000000000ULL);
+	t3 = platform_now_ns();
+	CHECK(ticks_of(t3 - t0) + 1 >= 11932,
+	      "OUT2 high after %llu ticks of 11932",
+	      (unsigned long long)ticks_of(t3 - t0));
+	CHECK(t2 - t0 < 1000000000ULL, "OUT2 never went high");
 	/* terminal count: OUT2 high, the count wraps and goes on */
 	outb(0x43, 0xb0);
 	outb(0x42, 0xe8);
@@ -1119,6 +943,15 @@ static void test_i8042(void)
 	outb(0x64, 0xa8);
 	outb(0x64, 0x20);
 	CHECK(kbc_read() & 0x20, "a mouse port could be enabled");
+	/* i8042_toggle_aux(true) writes the CTR without AUXDIS: it stays */
+	outb(0x64, 0x60);
+	outb(0x60, cb & ~0x21);
+	outb(0x64, 0x20);
+	CHECK(kbc_read() & 0x20, "AUXDIS cleared by a CTR write");
+	/* the mouse gets nothing: timeout, no byte */
+	outb(0x64, 0xd4);
+	outb(0x60, 0xf2);
+	CHECK_EQ(inb(0x64) & 0x41, 0x40);
 	outb(0x64, 0xd3);			/* loopback, marked as mouse data */
 	outb(0x60, 0x5a);
 	CHECK_EQ(inb(0x64) & 0x21, 0x21);
@@ -1252,233 +1085,6 @@ static void test_acpi_pm(void)
 	end("acpi-pm");
 }
 
-/* ---- UART ---- */
-
-static struct uart uart;
-
-static void uart_fresh(int in_fd, int out_fd)
-{
-	vm_fresh();
-	uart_init(&uart, UART_COM1_BASE, in_fd, out_fd);
-	uart_set_irq(&uart, &chip, IRQ_COM1);
-	if (uart_register(&uart, &vm.io_bus))
-		bad("uart_register");
-}
-
-/* what drivers/tty/serial/8250 autoconfig() and startup() do */
-static void test_uart_autoconfig(void)
-{
-	int out[2];
-	u8 save_lcr, save_mcr;
-
-	begin();
-	if (pipe(out)) {
-		bad("pipe");
-		end("uart-16550a-autoconfig");
-		return;
-	}
-	uart_fresh(-1, out[1]);
-	/* IER: the low four bits hold */
-	outb(0x3f9, 0x00);
-	CHECK_EQ(inb(0x3f9) & 0x0f, 0x00);
-	outb(0x3f9, 0x0f);
-	CHECK_EQ(inb(0x3f9) & 0x0f, 0x0f);
-	outb(0x3f9, 0x00);
-	/* loopback: MSR follows MCR */
-	save_mcr = inb(0x3fc);
-	save_lcr = inb(0x3fb);
-	outb(0x3fc, UART_MCR_LOOP | 0x0a);
-	CHECK_EQ(inb(0x3fe) & 0xf0, 0x90);
-	outb(0x3fc, save_mcr);
-	/* EFR probing writes FCR = 0 behind LCR 0xbf */
-	outb(0x3fb, 0xbf);
-	outb(0x3fa, 0x00);
-	outb(0x3fb, 0x00);
-	/* FIFOs on: IIR bits 7:6 both set means a 16550A */
-	outb(0x3fa, UART_FCR_ENABLE);
-	CHECK_EQ(inb(0x3fa) >> 6, 3);
-	/* no EFR behind DLAB: reads give IIR, never 0 */
-	outb(0x3fb, 0x80);
-	CHECK(inb(0x3fa) != 0, "EFR-like 0 behind LCR 0x80");
-	outb(0x3fb, 0xbf);
-	CHECK(inb(0x3fa) != 0, "EFR-like 0 behind LCR 0xbf");
-	/* not a 16750: no 64-byte FIFO bit */
-	outb(0x3fb, 0x00);
-	outb(0x3fa, UART_FCR_ENABLE | 0x20);
-	CHECK_EQ(inb(0x3fa) >> 5, 6);
-	outb(0x3fb, 0x80);
-	outb(0x3fa, UART_FCR_ENABLE | 0x20);
-	CHECK_EQ(inb(0x3fa) >> 5, 6);
-	outb(0x3fb, 0x00);
-	/* NS16550 test: IIR bit 4 never follows MCR LOOP */
-	outb(0x3fb, 0xe0);
-	CHECK_EQ(inb(0x3fa) & 0x10, 0);
-	outb(0x3fb, 0x00);
-	/* no UUE bit (XScale) in IER */
-	outb(0x3f9, 0x40);
-	CHECK_EQ(inb(0x3f9) & 0x40, 0);
-	outb(0x3f9, 0x00);
-	outb(0x3fb, save_lcr);
-	/* startup: clear FIFOs, LSR is not 0xff */
-	outb(0x3fa, UART_FCR_ENABLE | UART_FCR_CLEAR_RX | UART_FCR_CLEAR_TX);
-	outb(0x3fa, 0x00);
-	CHECK(inb(0x3fd) != 0xff, "LSR 0xff");
-	inb(0x3f8);
-	inb(0x3fa);
-	inb(0x3fe);
-	/* THRE re-asserts each time THRI is enabled (no UART_BUG_THRE) */
-	outb(0x3f9, UART_IER_THRI);
-	CHECK_EQ(inb(0x3fa) & 0x0f, UART_IIR_THRI);
-	CHECK_EQ(inb(0x3fa) & 0x0f, UART_IIR_NO_INT);	/* read cleared it */
-	outb(0x3f9, 0x00);
-	outb(0x3f9, UART_IER_THRI);
-	CHECK_EQ(inb(0x3fa) & 0x0f, UART_IIR_THRI);
-	outb(0x3f9, 0x00);
-	/* FIFO bits in IIR with FIFOs on */
-	outb(0x3fa, UART_FCR_ENABLE | 0x80);
-	CHECK_EQ(inb(0x3fa), 0xc1);
-	/* MSR deltas: entering loopback changes every line */
-	inb(0x3fe);
-	outb(0x3fc, UART_MCR_LOOP);
-	CHECK_EQ(inb(0x3fe), 0x0b);		/* DDCD, DDSR, DCTS; no TERI */
-	CHECK_EQ(inb(0x3fe), 0x00);
-	outb(0x3fc, UART_MCR_LOOP | UART_MCR_OUT1);
-	outb(0x3fc, UART_MCR_LOOP);
-	CHECK_EQ(inb(0x3fe), 0x04);		/* TERI: RI went away */
-	outb(0x3fc, 0x00);
-	close(out[0]);
-	close(out[1]);
-	end("uart-16550a-autoconfig");
-}
-
-static void test_uart_irq(void)
-{
-	int out[2];
-	char buf[16];
-	int from;
-
-	begin();
-	if (pipe(out)) {
-		bad("pipe");
-		end("uart-thre-irq");
-		return;
-	}
-	uart_fresh(-1, out[1]);
-	pic_init_linux(0x01);
-	ioapic_route(4, 0x24, 0);
-	/* no OUT2: the interrupt is pending but the line stays low */
-	outb(0x3f9, UART_IER_THRI);
-	CHECK_EQ(msi_count(), 0);
-	CHECK(!irqchip_pic_output(&chip), "IRQ 4 without OUT2");
-	outb(0x3fc, UART_MCR_OUT2 | UART_MCR_DTR | UART_MCR_RTS);
-	CHECK_EQ(msi_count(), 1);
-	CHECK_EQ(msis[0].data & 0xff, 0x24);
-	CHECK(irqchip_pic_output(&chip), "no IRQ 4 on the PIC");
-	CHECK_EQ(irqchip_pic_ack(&chip), 0x34);
-	outb(0x20, 0x20);
-	/* reading IIR clears THRE and drops the line */
-	CHECK_EQ(inb(0x3fa) & 0x0f, UART_IIR_THRI);
-	CHECK(!(chip.ioapic.line & (1u << 4)), "line high after IIR read");
-	/* each THR write: empty again, a new edge */
-	outb(0x3f8, 'o');
-	outb(0x3f8, 'k');
-	outb(0x3f8, '\n');
-	CHECK_EQ(msi_count(), 2);
-	CHECK_EQ(inb(0x3fa) & 0x0f, UART_IIR_THRI);
-	outb(0x3f8, 'x');
-	CHECK_EQ(msi_count(), 3);
-	/* THRI off: line low; the latch waits for THRI */
-	outb(0x3f9, 0x00);
-	CHECK(!(chip.ioapic.line & (1u << 4)), "line high with IER 0");
-	CHECK(read(out[0], buf, sizeof(buf)) == 3 && !memcmp(buf, "ok\n", 3),
-	      "output lost");
-	/* loopback disconnects the line */
-	from = msi_count();
-	outb(0x3fc, UART_MCR_OUT2 | UART_MCR_LOOP);
-	outb(0x3f9, UART_IER_THRI);
-	CHECK_EQ(msi_count() - from, 0);
-	CHECK_EQ(inb(0x3fa) & 0x0f, UART_IIR_THRI);
-	close(out[0]);
-	close(out[1]);
-	end("uart-thre-irq");
-}
-
-static void test_uart_rx(void)
-{
-	int in[2], out[2], i, from, got = 0, ok = 1;
-	char big[600];
-	u8 c;
-
-	begin();
-	if (pipe(in) || pipe(out)) {
-		bad("pipe");
-		end("uart-rx-irq");
-		return;
-	}
-	uart_fresh(in[0], out[1]);
-	ioapic_route(4, 0x24, 0);
-	outb(0x3fb, 0x80);
-	outb(0x3f8, 0x01);			/* 115200 baud */
-	outb(0x3f9, 0x00);
-	outb(0x3fb, 0x03);
-	outb(0x3fc, UART_MCR_OUT2);
-	outb(0x3fa, UART_FCR_ENABLE);		/* trigger 1 */
-	outb(0x3f9, UART_IER_RDI | UART_IER_RLSI);
-	if (uart_start(&uart)) {
-		bad("uart_start");
-		end("uart-rx-irq");
-		return;
-	}
-	CHECK_EQ(msi_count(), 0);
-	/* the thread moves input in and interrupts */
-	CHECK(write(in[1], "A", 1) == 1, "write");
-	CHECK(wait_msis(0, 0x24, 0, 2000), "no RDI interrupt");
-	CHECK_EQ(inb(0x3fa), 0xc4);
-	CHECK_EQ(inb(0x3fd) & UART_LSR_DR, UART_LSR_DR);
-	CHECK_EQ(inb(0x3f8), 'A');
-	CHECK_EQ(inb(0x3fa), 0xc1);
-	CHECK(!(chip.ioapic.line & (1u << 4)), "line high with RX empty");
-	/* trigger 8, one byte: the character timeout reports it */
-	outb(0x3fa, UART_FCR_ENABLE | 0x80);
-	from = msi_count();
-	CHECK(write(in[1], "B", 1) == 1, "write");
-	CHECK(wait_msis(from, 0x24, 0, 2000), "no timeout interrupt");
-	CHECK_EQ(inb(0x3fa), 0xcc);
-	CHECK_EQ(inb(0x3f8), 'B');
-	/* more than the FIFO holds: the thread waits, nothing is lost */
-	for (i = 0; i < (int)sizeof(big); i++)
-		big[i] = (char)(i * 7);
-	CHECK(write(in[1], big, sizeof(big)) == (ssize_t)sizeof(big), "write");
-	for (i = 0; i < 3000 && got < (int)sizeof(big); i++) {
-		if (!(inb(0x3fd) & UART_LSR_DR)) {
-			sleep_ms(1);
-			continue;
-		}
-		c = inb(0x3f8);
-		if (c != (u8)big[got])
-			ok = 0;
-		got++;
-	}
-	CHECK(got == (int)sizeof(big) && ok, "got %d of %zu bytes, %s", got,
-	      sizeof(big), ok ? "in order" : "wrong");
-	CHECK_EQ(inb(0x3fd) & UART_LSR_OE, 0);
-	/* loopback overrun: the 257th byte sets OE and RLSI */
-	outb(0x3fc, UART_MCR_LOOP);
-	for (i = 0; i < UART_RX_SIZE + 1; i++)
-		outb(0x3f8, (u8)i);
-	CHECK_EQ(inb(0x3fa) & 0x0f, UART_IIR_RLSI);
-	CHECK_EQ(inb(0x3fd) & UART_LSR_OE, UART_LSR_OE);
-	CHECK_EQ(inb(0x3fd) & UART_LSR_OE, 0);	/* read cleared it */
-	outb(0x3fa, UART_FCR_ENABLE | UART_FCR_CLEAR_RX);
-	CHECK_EQ(inb(0x3fd) & UART_LSR_DR, 0);
-	uart_stop(&uart);
-	close(in[0]);
-	close(in[1]);
-	close(out[0]);
-	close(out[1]);
-	end("uart-rx-irq");
-}
-
 /* ---- all of it, as lvctl run sets it up ---- */
 
 static void test_platform_setup(void)
@@ -1543,6 +1149,7 @@ static void test_platform_setup(void)
 static void test_hostile(void)
 {
 	static struct platform plat;
+	static struct uart uart;
 	static const u16 ports[] = { 0x20, 0x21, 0xa0, 0xa1, 0x4d0, 0x4d1,
 		0x40, 0x41, 0x42, 0x43, 0x61, 0x70, 0x71, 0x60, 0x64,
 		0x600, 0x601, 0x602, 0x603, 0x604, 0x605, 0x606, 0x607,
@@ -1636,6 +1243,7 @@ int main(int argc, char **argv)
 	test_pic_basic();
 	test_pic_cascade();
 	test_pic_level_poll();
+	test_pic_service();
 	test_pit_mode0();
 	test_pit_modes23();
 	test_pit_irq();
@@ -1645,9 +1253,6 @@ int main(int argc, char **argv)
 	test_rtc_irq_cmos();
 	test_i8042();
 	test_acpi_pm();
-	test_uart_autoconfig();
-	test_uart_irq();
-	test_uart_rx();
 	test_platform_setup();
 	test_hostile();
 
