@@ -14,7 +14,9 @@
 #include "builtin.h"
 #include "devices.h"
 #include "loader.h"
+#include "platform.h"
 #include "stats.h"
+#include "virtio.h"
 
 struct run_opts {
 	const char *accel;
@@ -23,7 +25,9 @@ struct run_opts {
 	int nr_cpus;
 	bool all_stats;
 	bool irqchip;
+	bool no_fastpath;
 	struct load_opts load;
+	struct virtio_opts virtio;
 };
 
 static struct termios saved_termios;
@@ -85,8 +89,16 @@ void run_usage(FILE *f)
 		"  --cmdline STR          multiboot: the kernel command line\n"
 		"  --module FILE[,STR]    multiboot: a module with its string (repeatable)\n"
 		"  --stats                print every exit count on stop\n"
+		"  --no-fastpath          virtio doorbells and interrupts through lvctl, not\n"
+		"                         ioeventfd/irqfd (to compare exit counts)\n"
 		"  --irqchip              kvm: give the guest local APICs (labvisor always\n"
-		"                         does; kvm does too with --kernel or --cpus > 1)\n",
+		"                         does; implied by --kernel and --cpus > 1)\n"
+		"  --disk FILE[,ro]       virtio-blk on a raw image (repeatable, up to 4)\n"
+		"  --net tap[,ifname=NAME][,mac=MAC]|none\n"
+		"                         virtio-net on a TAP device (default none)\n"
+		"  --rng                  virtio-rng from /dev/urandom\n"
+		"  --console serial|virtio\n"
+		"                         stdio on the UART (default) or virtio-console (hvc0)\n",
 		LVCTL_MAX_VCPUS, LINUX_DEFAULT_CMDLINE);
 }
 
@@ -167,11 +179,16 @@ enum {
 	OPT_CMDLINE,
 	OPT_MODULE,
 	OPT_STATS,
+	OPT_IRQCHIP,
+	OPT_NO_FASTPATH,
 	OPT_CPUS,
 	OPT_KERNEL,
 	OPT_INITRD,
 	OPT_APPEND,
-	OPT_IRQCHIP,
+	OPT_DISK,
+	OPT_NET,
+	OPT_RNG,
+	OPT_CONSOLE,
 	OPT_HELP,
 };
 
@@ -184,11 +201,16 @@ static const struct option run_options[] = {
 	{ "cmdline", required_argument, NULL, OPT_CMDLINE },
 	{ "module", required_argument, NULL, OPT_MODULE },
 	{ "stats", no_argument, NULL, OPT_STATS },
+	{ "irqchip", no_argument, NULL, OPT_IRQCHIP },
+	{ "no-fastpath", no_argument, NULL, OPT_NO_FASTPATH },
 	{ "cpus", required_argument, NULL, OPT_CPUS },
 	{ "kernel", required_argument, NULL, OPT_KERNEL },
 	{ "initrd", required_argument, NULL, OPT_INITRD },
 	{ "append", required_argument, NULL, OPT_APPEND },
-	{ "irqchip", no_argument, NULL, OPT_IRQCHIP },
+	{ "disk", required_argument, NULL, OPT_DISK },
+	{ "net", required_argument, NULL, OPT_NET },
+	{ "rng", no_argument, NULL, OPT_RNG },
+	{ "console", required_argument, NULL, OPT_CONSOLE },
 	{ "help", no_argument, NULL, OPT_HELP },
 	{ NULL, 0, NULL, 0 },
 };
@@ -305,6 +327,24 @@ static int parse_run_args(int argc, char **argv, struct run_opts *o)
 		case OPT_IRQCHIP:
 			o->irqchip = true;
 			break;
+		case OPT_NO_FASTPATH:
+			o->no_fastpath = true;
+			break;
+		case OPT_DISK:
+			if (virtio_opt_disk(&o->virtio, optarg))
+				return -1;
+			break;
+		case OPT_NET:
+			if (virtio_opt_net(&o->virtio, optarg))
+				return -1;
+			break;
+		case OPT_RNG:
+			o->virtio.rng = true;
+			break;
+		case OPT_CONSOLE:
+			if (virtio_opt_console(&o->virtio, optarg))
+				return -1;
+			break;
 		case OPT_HELP:
 		case 'h':
 			run_usage(stdout);
@@ -355,12 +395,19 @@ struct run_devices {
 	struct debug_exit debug_exit;
 	struct test_io test_io;
 	struct test_mmio test_mmio;
+	struct platform platform;
 };
 
-static int devices_setup(struct vm *vm, struct run_devices *d)
+static int devices_setup(struct vm *vm, struct run_devices *d,
+			 const struct virtio_opts *vo, int nr_cpus)
 {
+	struct platform *platform = &d->platform;
+	struct pci *pci;
+
+	/* --console virtio: stdin is hvc0's; the UART keeps its output */
 	uart_init(&d->uart, UART_COM1_BASE,
-		  stdin_usable() ? STDIN_FILENO : -1, STDOUT_FILENO);
+		  stdin_usable() && !vo->console ? STDIN_FILENO : -1,
+		  STDOUT_FILENO);
 	test_io_init(&d->test_io);
 	test_mmio_init(&d->test_mmio);
 	if (uart_register(&d->uart, &vm->io_bus) ||
@@ -370,14 +417,24 @@ static int devices_setup(struct vm *vm, struct run_devices *d)
 		pr_err("device ranges overlap");
 		return -1;
 	}
-	return 0;
+	/* the PC platform (platform.h): the IOAPIC's ID follows the vCPUs' */
+	if (platform_setup(platform, vm, vm->mem.size, nr_cpus))
+		return -1;
+	uart_set_irq(&d->uart, &platform->irqchip, IRQ_COM1);
+	platform->irqchip.intr_changed = vcpu_pic_intr_changed;
+	platform->irqchip.intr_opaque = vm;
+	vm->pic = &platform->irqchip;
+	pci = pci_setup(vm);
+	if (!pci || virtio_setup(vm, pci, vo))
+		return -1;
+	return uart_start(&d->uart);
 }
 
 /*
  * vCPU 0 gets the boot state; the others keep the state the kernel gives
  * a new vCPU, waiting for INIT/SIPI in its local APIC.
  */
-static int vm_setup(struct vm *vm, const struct boot_cpu *boot)
+static int vm_setup(struct vm *vm, const struct boot_cpu *boot, int nr_cpus)
 {
 	const struct accel_ops *ops = vm->ops;
 	int i;
@@ -386,9 +443,12 @@ static int vm_setup(struct vm *vm, const struct boot_cpu *boot)
 		return -1;
 	if (ops->set_memory(vm, 0, 0, vm->mem.size, vm->mem.hva))
 		return -1;
-	for (i = 0; i < vm->nr_vcpus; i++) {
+	for (i = 0; i < nr_cpus; i++) {
 		struct vcpu *vcpu = &vm->vcpus[i];
 
+		vcpu->vm = vm;
+		vcpu->id = i;
+		vm->nr_vcpus = i + 1;
 		if (ops->vcpu_create(vcpu))
 			return -1;
 	}
@@ -424,22 +484,23 @@ int cmd_run(int argc, char **argv)
 
 	vm_init(&vm);
 	vm.ops = accel_find(o.accel);
-	/*
-	 * Linux and application processors (which wait for INIT/SIPI) need
-	 * local APICs: kvm gets its in-kernel ones without --irqchip then.
-	 */
-	vm.irqchip = o.irqchip || o.load.linux_kernel || o.nr_cpus > 1;
-	/* known from the start: devices may depend on it (the IOAPIC's id) */
-	vm.nr_vcpus = o.nr_cpus;
-	for (i = 0; i < vm.nr_vcpus; i++) {
-		vm.vcpus[i].vm = &vm;
-		vm.vcpus[i].id = i;
+	if (o.no_fastpath) {
+		/* the same accelerator without its doorbell and interrupt fds */
+		static struct accel_ops slow;
+
+		slow = *vm.ops;
+		slow.ioeventfd = NULL;
+		slow.irqfd = NULL;
+		vm.ops = &slow;
 	}
+	vm.irqchip = o.irqchip || o.load.linux_kernel || o.nr_cpus > 1;
+	vm.pc_bus = o.load.linux_kernel;
 	/* everything about the files is checked before the device is opened */
 	if (guest_mem_alloc(&vm.mem, o.mem_size) ||
 	    loader_load(&vm.mem, &o.load, &boot) ||
-	    devices_setup(&vm, &devs) ||
-	    vm_setup(&vm, &boot)) {
+	    devices_setup(&vm, &devs, &o.virtio, o.nr_cpus) ||
+	    vm_setup(&vm, &boot, o.nr_cpus)) {
+		virtio_teardown();
 		vm_teardown(&vm);
 		return LVCTL_EXIT_USAGE;
 	}
@@ -451,6 +512,11 @@ int cmd_run(int argc, char **argv)
 			vm_stop(&vm, LVCTL_EXIT_USAGE, "no vcpu thread");
 	for (i = 0; i < vm.nr_vcpus; i++)
 		vcpu_join(&vm.vcpus[i]);
+	if (o.all_stats)
+		virtio_print_stats(stderr);
+	virtio_teardown();
+	uart_stop(&devs.uart);
+	platform_stop(&devs.platform);
 	uart_flush(&devs.uart);
 	term_restore();
 

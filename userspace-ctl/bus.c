@@ -11,6 +11,7 @@ void bus_init(struct bus *bus, const char *name)
 {
 	memset(bus, 0, sizeof(*bus));
 	bus->name = name;
+	pthread_rwlock_init(&bus->lock, NULL);
 }
 
 static bool ranges_overlap(uint64_t a, uint64_t alen, uint64_t b,
@@ -24,16 +25,17 @@ int bus_register(struct bus *bus, uint64_t base, uint64_t len,
 		 bus_access_fn access, void *opaque, const char *name)
 {
 	struct bus_range *r;
-	int i;
+	int i, ret = -1;
 
 	if (!len || base + len < base || !access)
 		return -1;
+	pthread_rwlock_wrlock(&bus->lock);
 	if (bus->nr_ranges == BUS_MAX_RANGES)
-		return -1;
+		goto out;
 	for (i = 0; i < bus->nr_ranges; i++) {
 		r = &bus->ranges[i];
 		if (ranges_overlap(base, len, r->base, r->len))
-			return -1;
+			goto out;
 	}
 	r = &bus->ranges[bus->nr_ranges++];
 	r->base = base;
@@ -41,10 +43,36 @@ int bus_register(struct bus *bus, uint64_t base, uint64_t len,
 	r->access = access;
 	r->opaque = opaque;
 	r->name = name;
-	return 0;
+	ret = 0;
+out:
+	pthread_rwlock_unlock(&bus->lock);
+	return ret;
 }
 
-struct bus_range *bus_find(struct bus *bus, uint64_t addr)
+/*
+ * Remove the range starting at @base registered with @opaque (a PCI BAR
+ * that moves or stops decoding).  Returns 0, or -1 when there is none.
+ */
+int bus_unregister(struct bus *bus, uint64_t base, void *opaque)
+{
+	int i, ret = -1;
+
+	pthread_rwlock_wrlock(&bus->lock);
+	for (i = 0; i < bus->nr_ranges; i++) {
+		struct bus_range *r = &bus->ranges[i];
+
+		if (r->base != base || r->opaque != opaque)
+			continue;
+		memmove(r, r + 1, (bus->nr_ranges - i - 1) * sizeof(*r));
+		bus->nr_ranges--;
+		ret = 0;
+		break;
+	}
+	pthread_rwlock_unlock(&bus->lock);
+	return ret;
+}
+
+static struct bus_range *bus_find_locked(struct bus *bus, uint64_t addr)
 {
 	int i;
 
@@ -57,6 +85,17 @@ struct bus_range *bus_find(struct bus *bus, uint64_t addr)
 	return NULL;
 }
 
+/* The range holding @addr; only stable while nobody unregisters ranges. */
+struct bus_range *bus_find(struct bus *bus, uint64_t addr)
+{
+	struct bus_range *r;
+
+	pthread_rwlock_rdlock(&bus->lock);
+	r = bus_find_locked(bus, addr);
+	pthread_rwlock_unlock(&bus->lock);
+	return r;
+}
+
 /*
  * The device owning the first byte gets the whole access.  Returns false
  * when no device claims @addr.
@@ -64,10 +103,16 @@ struct bus_range *bus_find(struct bus *bus, uint64_t addr)
 bool bus_dispatch(struct bus *bus, uint64_t addr, uint8_t *data,
 		  uint32_t len, bool is_write)
 {
-	struct bus_range *r = bus_find(bus, addr);
+	struct bus_range *r, copy;
 
+	pthread_rwlock_rdlock(&bus->lock);
+	r = bus_find_locked(bus, addr);
+	if (r)
+		copy = *r;
+	pthread_rwlock_unlock(&bus->lock);
 	if (!r)
 		return false;
-	r->access(r->opaque, addr, data, len, is_write);
+	/* devices outlive their ranges: a call racing a removal is harmless */
+	copy.access(copy.opaque, addr, data, len, is_write);
 	return true;
 }

@@ -6,10 +6,11 @@
 #ifndef LVCTL_BUS_H
 #define LVCTL_BUS_H
 
+#include <pthread.h>
 #include <stdbool.h>
 #include <stdint.h>
 
-#define BUS_MAX_RANGES	32
+#define BUS_MAX_RANGES	64
 
 /*
  * A device access: @len bytes at @addr (port or gpa), @data little endian.
@@ -26,8 +27,14 @@ struct bus_range {
 	const char *name;
 };
 
+/*
+ * vCPU threads dispatch concurrently while a PCI BAR move (itself a vCPU
+ * access) registers and removes ranges: the lock covers the table, not the
+ * device call, so a device may change the bus from its access function.
+ */
 struct bus {
 	const char *name;
+	pthread_rwlock_t lock;
 	struct bus_range ranges[BUS_MAX_RANGES];
 	int nr_ranges;
 };
@@ -35,6 +42,7 @@ struct bus {
 void bus_init(struct bus *bus, const char *name);
 int bus_register(struct bus *bus, uint64_t base, uint64_t len,
 		 bus_access_fn access, void *opaque, const char *name);
+int bus_unregister(struct bus *bus, uint64_t base, void *opaque);
 struct bus_range *bus_find(struct bus *bus, uint64_t addr);
 bool bus_dispatch(struct bus *bus, uint64_t addr, uint8_t *data,
 		  uint32_t len, bool is_write);

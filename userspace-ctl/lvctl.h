@@ -32,6 +32,7 @@ typedef uint64_t u64;
 #define LVCTL_EXIT_SIGNAL	8
 
 struct accel_ops;
+struct irqchip;
 
 struct vcpu {
 	struct vm *vm;
@@ -53,6 +54,14 @@ struct vm {
 	 * end with CLI; HLT run without it).
 	 */
 	bool irqchip;
+	/*
+	 * A PC (--kernel): accesses nothing decodes read all-ones and are
+	 * otherwise ignored, as on a PC bus (counted, the first few named);
+	 * bare test guests stop with an error instead.
+	 */
+	bool pc_bus;
+	struct irqchip *pic;	/* the PIC whose INTR goes to vCPU 0 */
+	u64 unassigned;
 	struct guest_mem mem;
 	struct bus io_bus;
 	struct bus mmio_bus;
@@ -71,6 +80,7 @@ struct vm {
 void pr_err(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 
 void vm_init(struct vm *vm);
+void vm_note_unassigned(struct vm *vm, const char *space, u64 addr);
 /*
  * Stop the VM (the first stop wins and sets the exit status) and kick
  * every other vCPU thread out of its run ioctl.  Any thread may call it.
@@ -89,6 +99,7 @@ int vcpu_start(struct vcpu *vcpu);
 void vcpu_join(struct vcpu *vcpu);
 void vcpu_signals_setup(void);
 void vcpu_run_loop(struct vcpu *vcpu);
+void vcpu_pic_intr_changed(void *opaque);
 void vcpu_dump_state(struct vcpu *vcpu);
 void vcpu_kick(struct vcpu *vcpu);
 struct vcpu *vcpu_current(void);	/* NULL outside vCPU loops */

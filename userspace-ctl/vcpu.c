@@ -16,6 +16,7 @@
 #include <linux/labvisor.h>
 
 #include "accel.h"
+#include "platform.h"
 #include "stats.h"
 
 #define VCPU_KICK_SIGNAL	SIGUSR1
@@ -99,6 +100,13 @@ static void handle_io(struct vcpu *vcpu, struct vm_exit *e)
 
 		if (!bus_dispatch(&vcpu->vm->io_bus, e->io.port, data,
 				  e->io.size, e->io.out)) {
+			if (vcpu->vm->pc_bus) {
+				/* nothing decodes it: reads float high */
+				if (!e->io.out)
+					memset(data, 0xff, e->io.size);
+				vm_note_unassigned(vcpu->vm, "port", e->io.port);
+				continue;
+			}
 			vm_stop(vcpu->vm, LVCTL_EXIT_FAILED,
 				"unhandled exit: io %s port 0x%x size %u",
 				e->io.out ? "out" : "in", e->io.port,
@@ -112,6 +120,13 @@ static void handle_io(struct vcpu *vcpu, struct vm_exit *e)
 
 static void handle_mmio(struct vcpu *vcpu, struct vm_exit *e)
 {
+	if (vcpu->vm->pc_bus && e->mmio.len && e->mmio.len <= 8 &&
+	    !bus_find(&vcpu->vm->mmio_bus, e->mmio.gpa)) {
+		if (!e->mmio.is_write)
+			memset(e->mmio.data, 0xff, e->mmio.len);
+		vm_note_unassigned(vcpu->vm, "gpa", e->mmio.gpa);
+		return;
+	}
 	if (e->mmio.len == 0 || e->mmio.len > 8 ||
 	    !bus_dispatch(&vcpu->vm->mmio_bus, e->mmio.gpa, e->mmio.data,
 			  e->mmio.len, e->mmio.is_write))
@@ -188,6 +203,9 @@ static void vcpu_handle_exit(struct vcpu *vcpu, struct vm_exit *e)
 	case VM_EXIT_INTR:
 		/* the loop looks at stop_signal */
 		break;
+	case VM_EXIT_IRQ_WINDOW:
+		/* the loop injects the PIC's interrupt next */
+		break;
 	default:
 		hw_name = vmx_exit_reason_name(e->hw_exit_reason);
 		vm_stop(vm, LVCTL_EXIT_FAILED,
@@ -199,11 +217,31 @@ static void vcpu_handle_exit(struct vcpu *vcpu, struct vm_exit *e)
 	}
 }
 
+/*
+ * The PIC's INTR line reaches vCPU 0 (the BSP, where LINT0 is wired) as an
+ * ExtINT: when the last exit said the guest can take one, run the PIC's
+ * acknowledge cycle and hand the vector to the kernel; else ask for an
+ * interrupt-window exit.  The PIC kicks vCPU 0 when INTR rises.
+ */
+static void vcpu_service_extint(struct vcpu *vcpu, bool ready)
+{
+	if (vcpu->vm->pic && vcpu->id == 0)
+		irqchip_pic_service(vcpu->vm->pic, vcpu, ready);
+}
+
+/* irqchip.intr_changed: INTR rose, vCPU 0 must look at it */
+void vcpu_pic_intr_changed(void *opaque)
+{
+	struct vm *vm = opaque;
+
+	vcpu_kick(&vm->vcpus[0]);
+}
+
 void vcpu_run_loop(struct vcpu *vcpu)
 {
 	const struct accel_ops *ops = vcpu->vm->ops;
 	struct vm *vm = vcpu->vm;
-	struct vm_exit e;
+	struct vm_exit e = { .irq_ready = false };
 
 	current_vcpu = vcpu;
 	for (;;) {
@@ -214,12 +252,9 @@ void vcpu_run_loop(struct vcpu *vcpu)
 		ops->clear_exit_request(vcpu);
 		if (stop_signal || vm_is_stopped(vm))
 			break;
+		vcpu_service_extint(vcpu, e.irq_ready);
 		if (ops->run(vcpu, &e)) {
-			/*
-			 * EAGAIN: KVM's answer for an application processor
-			 * that got INIT or SIPI while it waited in KVM_RUN:
-			 * run it again.
-			 */
+			/* EAGAIN: kvm woke a vCPU that waited for SIPI */
 			if (errno == EINTR || errno == EAGAIN)
 				continue;
 			vm_stop(vm, LVCTL_EXIT_USAGE, "%s run ioctl failed: %s",

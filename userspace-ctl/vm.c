@@ -84,3 +84,14 @@ bool vm_is_stopped(struct vm *vm)
 	pthread_mutex_unlock(&vm->stop_lock);
 	return stopped;
 }
+
+/* An access no device decodes, on a PC bus: count it, name the first few. */
+void vm_note_unassigned(struct vm *vm, const char *space, u64 addr)
+{
+	u64 n = __atomic_fetch_add(&vm->unassigned, 1, __ATOMIC_RELAXED);
+
+	if (n < 8)
+		fprintf(stderr, "lvctl: no device at %s 0x%llx (reads all-ones)%s\n",
+			space, (unsigned long long)addr,
+			n == 7 ? "; not naming further ones" : "");
+}

@@ -154,14 +154,14 @@ void lv_lapic_ack(struct lv_lapic *apic, int vector)
  * lv_lapic_accepts_extint() - may the PIC's INTR reach this vCPU?
  * @apic: the APIC
  *
- * Return: true with the APIC disabled (INTR goes straight to the CPU) or
- * LINT0 unmasked in ExtINT mode.
+ * Return: true with the APIC disabled in IA32_APIC_BASE (INTR goes
+ * straight to the CPU) or LINT0 unmasked in ExtINT mode (virtual wire).
  */
 bool lv_lapic_accepts_extint(const struct lv_lapic *apic)
 {
 	u32 lvt0 = get_reg(apic, APIC_LVT0);
 
-	if (!lv_lapic_enabled(apic))
+	if (!(apic->vcpu->apic_base & MSR_IA32_APICBASE_ENABLE))
 		return true;
 	return !(lvt0 & LV_LVT_MASKED) && ((lvt0 >> 8) & 7) == LV_DM_EXTINT;
 }

@@ -151,7 +151,11 @@ bool lv_vcpu_has_events(struct lv_vcpu *vcpu)
 	return false;
 }
 
-/* INIT: the state of SDM table 10-1 (9-1), then wait for SIPI */
+/*
+ * INIT: the state of SDM table 10-1 (9-1).  An AP then waits for SIPI; the
+ * BSP starts over at the reset vector (a guest without firmware there
+ * fails, as it would on hardware).
+ */
 static void do_init(struct lv_vcpu *vcpu)
 {
 	clear_bit(LV_EV_SIPI, &vcpu->events);
@@ -159,7 +163,13 @@ static void do_init(struct lv_vcpu *vcpu)
 	vcpu->extint = -1;
 	lv_vmcs_init_state(vcpu);
 	lv_lapic_reset(&vcpu->lapic);
-	vcpu->mp_state = LV_MP_WAIT_SIPI;
+	if (vcpu->apic_base & MSR_IA32_APICBASE_BSP) {
+		lv_vmwrite(GUEST_CS_SELECTOR, 0xf000);
+		lv_vmwrite(GUEST_CS_BASE, 0xffff0000);
+		vcpu->mp_state = LV_MP_RUNNABLE;
+	} else {
+		vcpu->mp_state = LV_MP_WAIT_SIPI;
+	}
 }
 
 /* SIPI with vector V: real mode at V000:0000 */

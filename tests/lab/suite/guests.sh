@@ -77,6 +77,8 @@ gtest bench 1 'BENCH cpuid_ticks [0-9]+|BENCH io_ticks [0-9]+|PASS bench' "$G/be
 # the local APIC in xAPIC and x2APIC mode (kvm: --irqchip gives it one)
 gtest apic 1 'PASS apic-identity|PASS apic-ipi-xapic|PASS apic-timer-xapic|PASS apic-x2apic-mode|PASS apic-ipi-x2apic|PASS apic-timer-x2apic|PASS apic-tsc-deadline|PASS apic' \
 	--irqchip "$G/apic.elf"
+# the 8259 PIC and the PIT through LINT0 in virtual wire (ExtINT)
+gtest pic 1 'PASS pic-pit-counter|PASS pic-ticks|PASS pic-mask|PASS pic' --irqchip "$G/pic.elf"
 
 # ---- stops that are not debug exits ----------------------------------------
 # lvctl may add a detail after the reason: "lvctl: stop: shutdown (triple fault)"
