@@ -22,6 +22,8 @@
 #                interrupts off, which ends lvctl with 0 and "hlt (all 2 ...)"
 #   reboot       reboot -f ends lvctl with 0 and "guest reset"
 . /lab/suite/lib.sh
+# exit status 1 when a test failed (main.sh counts the FAIL lines anyway)
+lx_fails0=$(cat "$T_FAILFILE" 2>/dev/null | wc -l)
 
 G=${LINUX_GUEST_DIR:-/lab/extra/linux-guest}
 KERNEL=$G/vmlinuz
@@ -151,3 +153,4 @@ all)
 	t_fail linux "unknown ACCEL '$ACCEL'"
 	;;
 esac
+[ "$(cat "$T_FAILFILE" 2>/dev/null | wc -l)" = "$lx_fails0" ]
