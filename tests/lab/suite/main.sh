@@ -4,7 +4,9 @@
 #   2. ACCEL=labvisor guests.sh   (the guests' own suite)
 #   3. ioctl.sh                   (lvctl's ioctl-level suite)
 #      hostile.sh                 (random-byte guests: the host survives)
-#   4. rmmod labvisor, modprobe kvm_intel, ACCEL=kvm guests.sh
+#      ACCEL=labvisor linux.sh    (the nested Debian kernel: needs the lab
+#                                 run with --add "$(tests/lab/guest-initramfs)")
+#   4. rmmod labvisor, modprobe kvm_intel, ACCEL=kvm guests.sh, ACCEL=kvm linux.sh
 #   5. the conflict test (module.sh conflict)
 # A part that is missing, or that exits non-zero without a FAIL line of its
 # own, is reported as a FAIL.  Each part starts with a "LAB-PART <name>" line;
@@ -50,6 +52,7 @@ part module && run_sh module - /lab/suite/module.sh basic
 part guests-labvisor && run_sh guests-labvisor ACCEL=labvisor /lab/suite/guests.sh
 part ioctl && run_sh ioctl - /lab/suite/ioctl.sh
 part hostile && run_sh hostile - /lab/suite/hostile.sh
+part linux-labvisor && run_sh linux-labvisor ACCEL=labvisor /lab/suite/linux.sh
 
 if part kvm-setup; then
 	t_begin rmmod-labvisor
@@ -77,6 +80,7 @@ else
 fi
 
 part guests-kvm && run_sh guests-kvm ACCEL=kvm /lab/suite/guests.sh
+part linux-kvm && run_sh linux-kvm ACCEL=kvm /lab/suite/linux.sh
 part conflict && run_sh conflict - /lab/suite/module.sh conflict
 echo "LAB-PART end"
 # exit status: 1 if anything failed
