@@ -61,15 +61,16 @@ lab_check_flavour() {
 
 # Fetch the image package into the cache (once per kernel version and
 # package version); print the cache directory, which holds:
-#   vmlinuz, config, modules/lib/modules/VER/... (kvm, kvm-intel, irqbypass
-#   and every module they need, plus modules.order/builtin), stamp
+#   vmlinuz, config, modules/lib/modules/VER/... (kvm, kvm-intel, irqbypass,
+#   tun and every module they need, plus modules.order/builtin), stamp
 lab_kernel() {
 	local kver=$1 pver dir tmp deb m
 	lab_apt_ready
 	pver=$(lab_kpkgver "$kver")
 	[ -n "$pver" ] || lab_die "no package linux-image-$kver"
 	dir=$LAB_CACHE/kernel/$kver/$pver
-	if [ -f "$dir/stamp" ]; then echo "$dir"; return; fi
+	# the stamp lists the modules: a cache from before tun was added is refetched
+	if [ -f "$dir/stamp" ] && grep -qw tun "$dir/stamp"; then echo "$dir"; return; fi
 	lab_log "fetching linux-image-$kver ($pver) into $dir"
 	mkdir -p "$LAB_CACHE/kernel"
 	tmp=$(mktemp -d "$LAB_CACHE/kernel/.fetch.XXXXXX")
@@ -83,8 +84,9 @@ lab_kernel() {
 	cp "$tmp/x/boot/config-$kver" "$tmp/out/config"
 	local src=$tmp/x/lib/modules/$kver dst=$tmp/out/modules/lib/modules/$kver
 	cp "$src/modules.order" "$src/modules.builtin" "$src/modules.builtin.modinfo" "$dst/" 2>/dev/null
-	# kvm-intel and everything it depends on, transitively (modinfo depends)
-	local todo="kvm-intel" seen="" name f deps
+	# kvm-intel (the comparison), tun (virtio-net's TAP backend) and
+	# everything they depend on, transitively (modinfo depends)
+	local todo="kvm-intel tun" seen="" name f deps
 	while [ -n "$(echo $todo)" ]; do
 		set -- $todo; name=$1; shift; todo="$*"
 		case " $seen " in *" $name "*) continue;; esac

@@ -21,6 +21,20 @@
 #   halt-2cpu    (labvisor) halt -f on 2 vCPUs: both end in HLT with
 #                interrupts off, which ends lvctl with 0 and "hlt (all 2 ...)"
 #   reboot       reboot -f ends lvctl with 0 and "guest reset"
+# and the devices, in two more boots:
+#   virtio-blk   the disk's SHA-256 read in the guest is the host's; 256 KiB
+#                written at 1 MiB (with fsync) read back in the guest and are
+#                in the image file afterwards
+#   virtio-blk-ro  a ",ro" disk is read-only in the guest, its write fails
+#   virtio-rng   the guest's hwrng is virtio_rng and gives random bytes
+#   virtio-net   the guest pings the lab over a TAP device (10.0.2.2)
+#   console-echo a line written to lvctl's stdin comes back from the
+#                guest's shell, on the UART (ttyS0) and on virtio-console
+#                (hvc0, --console virtio)
+#   fastpath     with ioeventfd/irqfd, virtio-blk's doorbells cost no exit
+#                to lvctl ("doorbells by mmio 0"); with --no-fastpath every
+#                doorbell is an MMIO exit.  Both runs' counters are printed.
+#   guest-devices-clean  no GUEST-FAIL line, no Oops/WARNING
 . /lab/suite/lib.sh
 # exit status 1 when a test failed (main.sh counts the FAIL lines anyway)
 lx_fails0=$(cat "$T_FAILFILE" 2>/dev/null | wc -l)
@@ -33,15 +47,19 @@ MEM=${LINUX_GUEST_MEM:-256M}
 TMO=${LINUX_GUEST_TIMEOUT:-900}
 
 # lx_run ACCEL CPUS APPEND: lvctl's output in $LX_OUT (and on the console,
-# as "  > " lines: a hung guest shows where it stopped), its status in $LX_ST
+# as "  > " lines: a hung guest shows where it stopped), its status in $LX_ST.
+# $LX_ARGS: more lvctl options; $LX_IN: its stdin (default /dev/null);
+# $LX_LOG: where the output goes while it runs (default a temporary file).
 lx_run() {
 	local log
-	log=$(mktemp /tmp/linux.XXXXXX)
+	log=${LX_LOG:-$(mktemp /tmp/linux.XXXXXX)}
 	t0=$(cut -d' ' -f1 /proc/uptime)
-	echo "  lvctl run --accel $1 --cpus $2 --mem $MEM --kernel $KERNEL --initrd $INITRD --append '$3'"
+	echo "  lvctl run --accel $1 --cpus $2 --mem $MEM --kernel $KERNEL --initrd $INITRD ${LX_ARGS:-}--append '$3'"
 	{
+		# shellcheck disable=SC2086 # LX_ARGS: several options
 		timeout -s INT -k 30 "$TMO" lvctl run --accel "$1" --cpus "$2" --mem "$MEM" \
-			--kernel "$KERNEL" --initrd "$INITRD" --append "$3" </dev/null
+			--kernel "$KERNEL" --initrd "$INITRD" ${LX_ARGS:-} --append "$3" \
+			<"${LX_IN:-/dev/null}"
 		echo $? > "$log.st"
 	} 2>&1 | tr -d '\r' | tee "$log" | sed 's/^/  > /'
 	LX_ST=$(cat "$log.st" 2>/dev/null)
@@ -133,12 +151,132 @@ lx_tests() {
 	t_end
 }
 
+# lx_feed FIFO LOG LINE: write LINE into FIFO (lvctl's stdin) once the
+# guest said GUEST-ECHO-READY in LOG; runs in the background
+lx_feed() {
+	exec 3>"$1"
+	n=0
+	while ! grep -q '^GUEST-ECHO-READY' "$2" 2>/dev/null; do
+		n=$((n + 1))
+		[ "$n" -lt "$TMO" ] || exit 0
+		sleep 1
+	done
+	sleep 1
+	echo "$3" >&3
+	sleep "$TMO"
+}
+
+# lx_tap NAME: give the lab's end of lvctl's TAP 10.0.2.2/24 once it exists
+lx_tap() {
+	n=0
+	while [ ! -e "/sys/class/net/$1" ]; do
+		n=$((n + 1))
+		[ "$n" -lt "$TMO" ] || exit 0
+		sleep 1
+	done
+	ip addr add 10.0.2.2/24 dev "$1"
+	ip link set "$1" up
+}
+
+# the pattern step_blk (lib/guest-init) writes at 1 MiB
+lx_pattern_sum() { yes labvisor-blk-pattern | head -c 262144 | sha256sum | cut -d' ' -f1; }
+
+lx_devices() {
+	local accel=$1 disk=/tmp/lx-disk.img ro=/tmp/lx-ro.img fifo=/tmp/lx-in sum line pid tpid bad
+	# these boots take under a minute; a stuck one must not eat the lab
+	local TMO=${LINUX_DEVICES_TIMEOUT:-240}
+	dd if=/dev/urandom of=$disk bs=1048576 count=16 2>/dev/null
+	dd if=/dev/zero of=$ro bs=1048576 count=1 2>/dev/null
+	sum=$(sha256sum $disk | cut -d' ' -f1)
+	modprobe tun 2>/dev/null
+	line="hello-from-the-lab-$accel-$$"
+
+	# boot 1: UART console, every device, the fast path on
+	rm -f $fifo; mkfifo $fifo
+	LX_LOG=/tmp/lx-log1
+	lx_feed $fifo $LX_LOG "$line" &
+	pid=$!
+	lx_tap lvtap0 &
+	tpid=$!
+	LX_IN=$fifo LX_ARGS="--stats --disk $disk --disk $ro,ro --rng --net tap,ifname=lvtap0 " \
+		lx_run "$accel" 1 "console=ttyS0 quiet lvblk=$sum lvtest=blk,blkro,rng,net,echo,poweroff"
+	kill $pid $tpid 2>/dev/null
+	wait $pid $tpid 2>/dev/null
+	unset LX_LOG
+
+	t_begin "linux-$accel/virtio-blk"
+	[ "$LX_ST" = 0 ] || t_bad "lvctl exit status $LX_ST, want 0"
+	lx_want '^GUEST-BLK-READ-OK' "the disk's checksum in the guest is not the host's ($sum)"
+	lx_want '^GUEST-BLK-WRITE-OK' "what the guest wrote did not read back"
+	[ "$(dd if=$disk bs=4096 skip=256 count=64 2>/dev/null | sha256sum | cut -d' ' -f1)" = "$(lx_pattern_sum)" ] ||
+		t_bad "the guest's write is not in the image file"
+	[ -z "$T_WHY" ] || lx_show
+	t_end
+	t_begin "linux-$accel/virtio-blk-ro"
+	lx_want '^GUEST-BLKRO-OK' "the read-only disk took a write or is not read-only"
+	[ "$(sha256sum < $ro | cut -d' ' -f1)" = "$(dd if=/dev/zero bs=1048576 count=1 2>/dev/null | sha256sum | cut -d' ' -f1)" ] ||
+		t_bad "the read-only image changed"
+	t_end
+	t_begin "linux-$accel/virtio-rng"
+	lx_want '^GUEST-RNG-OK' "no random bytes from virtio-rng"
+	t_end
+	t_begin "linux-$accel/virtio-net"
+	lx_want '^GUEST-NET-OK' "the guest's ping to the lab over the TAP failed"
+	t_end
+	t_begin "linux-$accel/console-echo-uart"
+	lx_want "^GUEST-ECHO $line\$" "the line written to lvctl's stdin did not come back from ttyS0"
+	t_end
+	t_begin "linux-$accel/fastpath"
+	lx_want 'lvctl: virtio-blk at 00:[0-9a-f]+\.0: doorbells by mmio 0,' "virtio-blk doorbells still exit to lvctl with the fast path on"
+	if [ "$accel" = labvisor ]; then
+		lx_want 'lvctl: fast path: [1-9][0-9]* doorbell\(s\) by ioeventfd, [1-9][0-9]* interrupt\(s\) by irqfd' "no doorbell or interrupt through the fast path"
+	fi
+	echo "$LX_OUT" | grep -E '^lvctl: (fast path|virtio-blk|exits: total)' | sed 's/^/  fast path on: /'
+	t_end
+	t_begin "linux-$accel/guest-devices-clean"
+	bad=$(echo "$LX_OUT" | grep -E '^GUEST-FAIL|unchecked MSR access|WARNING:|BUG:|Oops|Call Trace|broken' | head -n 3)
+	[ -z "$bad" ] || t_bad "$bad"
+	[ -z "$T_WHY" ] || lx_show
+	t_end
+
+	# boot 2: virtio-console on stdio (hvc0), the fast path off; the disk
+	# now holds what boot 1 wrote
+	sum=$(sha256sum $disk | cut -d' ' -f1)
+	rm -f $fifo; mkfifo $fifo
+	LX_LOG=/tmp/lx-log2
+	lx_feed $fifo $LX_LOG "$line-hvc" &
+	pid=$!
+	LX_IN=$fifo LX_ARGS="--stats --no-fastpath --disk $disk --console virtio " \
+		lx_run "$accel" 1 "console=hvc0 quiet lvblk=$sum lvtest=blk,echo,poweroff"
+	kill $pid 2>/dev/null
+	wait $pid 2>/dev/null
+	unset LX_LOG
+	rm -f $fifo
+
+	t_begin "linux-$accel/console-echo-hvc"
+	[ "$LX_ST" = 0 ] || t_bad "lvctl exit status $LX_ST, want 0"
+	lx_want "^GUEST-ECHO $line-hvc\$" "the line written to lvctl's stdin did not come back from hvc0"
+	lx_want '^GUEST-BLK-READ-OK' "the disk read wrong without the fast path"
+	[ -z "$T_WHY" ] || lx_show
+	t_end
+	t_begin "linux-$accel/no-fastpath"
+	lx_want 'lvctl: virtio-blk at 00:[0-9a-f]+\.0: doorbells by mmio [1-9]' "--no-fastpath: virtio-blk doorbells did not exit to lvctl"
+	if [ "$accel" = labvisor ]; then
+		lx_want 'lvctl: fast path: 0 doorbell\(s\) by ioeventfd, 0 interrupt\(s\) by irqfd' "--no-fastpath still used ioeventfd/irqfd"
+	fi
+	echo "$LX_OUT" | grep -E '^lvctl: (fast path|virtio-blk|exits: total)' | sed 's/^/  fast path off: /'
+	t_end
+	rm -f $disk $ro
+}
+
 case ${ACCEL:-all} in
 labvisor|kvm)
 	lx_tests "$ACCEL"
+	lx_devices "$ACCEL"
 	;;
 all)
 	lx_tests labvisor
+	lx_devices labvisor
 	t_begin linux-kvm-setup
 	if mod_loaded labvisor; then
 		t_exec rmmod labvisor
@@ -147,7 +285,10 @@ all)
 	t_exec modprobe kvm_intel
 	[ "$T_ST" = 0 ] || t_bad "modprobe kvm_intel: status $T_ST: $T_OUT"
 	[ -c /dev/kvm ] || t_bad "/dev/kvm missing"
-	t_end && lx_tests kvm
+	if t_end; then
+		lx_tests kvm
+		lx_devices kvm
+	fi
 	;;
 *)
 	t_fail linux "unknown ACCEL '$ACCEL'"
