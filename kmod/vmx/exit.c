@@ -539,6 +539,17 @@ static int fetch_insn(struct lv_vcpu *vcpu, u8 *buf, unsigned int *avail)
 
 static int complete_mmio_read(struct lv_vcpu *vcpu);
 
+/* what complete_mmio_read() needs of the decoded instruction */
+static void pend_mmio_read(struct lv_vcpu *vcpu, const struct lv_mmio_insn *insn)
+{
+	vcpu->pend.size = insn->size;
+	vcpu->pend.reg = insn->reg;
+	vcpu->pend.dst_size = insn->dst_size;
+	vcpu->pend.extend = insn->extend;
+	vcpu->pend.high8 = insn->high8;
+	vcpu->pend.len = insn->len;
+}
+
 /* the xAPIC page of this vCPU's local APIC (never backed by a slot) */
 static bool lapic_page(struct lv_vcpu *vcpu, u64 gpa)
 {
@@ -594,12 +605,7 @@ static int handle_ept_violation(struct lv_vcpu *vcpu)
 			return 1;
 		}
 		memcpy(run->mmio.data, &val, sizeof(run->mmio.data));
-		vcpu->pend.size = insn.size;
-		vcpu->pend.reg = insn.reg;
-		vcpu->pend.dst_size = insn.dst_size;
-		vcpu->pend.extend = insn.extend;
-		vcpu->pend.high8 = insn.high8;
-		vcpu->pend.len = insn.len;
+		pend_mmio_read(vcpu, &insn);
 		return complete_mmio_read(vcpu);
 	}
 
@@ -616,12 +622,7 @@ static int handle_ept_violation(struct lv_vcpu *vcpu)
 		return 0;
 	}
 	vcpu->pending = LV_PENDING_MMIO_READ;
-	vcpu->pend.size = insn.size;
-	vcpu->pend.reg = insn.reg;
-	vcpu->pend.dst_size = insn.dst_size;
-	vcpu->pend.extend = insn.extend;
-	vcpu->pend.high8 = insn.high8;
-	vcpu->pend.len = insn.len;
+	pend_mmio_read(vcpu, &insn);
 	return 0;
 }
 
