@@ -35,6 +35,8 @@
 #                to lvctl ("doorbells by mmio 0"); with --no-fastpath every
 #                doorbell is an MMIO exit.  Both runs' counters are printed.
 #   guest-devices-clean  no GUEST-FAIL line, no Oops/WARNING
+#   clock        at the end of that boot (~40 s after it read lvctl's RTC)
+#                the guest's time is the lab's, within 5 s
 . /lab/suite/lib.sh
 # exit status 1 when a test failed (main.sh counts the FAIL lines anyway)
 lx_fails0=$(cat "$T_FAILFILE" 2>/dev/null | wc -l)
@@ -183,6 +185,7 @@ lx_pattern_sum() { yes labvisor-blk-pattern | head -c 262144 | sha256sum | cut -
 
 lx_devices() {
 	local accel=$1 disk=/tmp/lx-disk.img ro=/tmp/lx-ro.img fifo=/tmp/lx-in sum line pid tpid bad
+	local now gclock
 	# these boots take under a minute; a stuck one must not eat the lab
 	local TMO=${LINUX_DEVICES_TIMEOUT:-240}
 	dd if=/dev/urandom of=$disk bs=1048576 count=16 2>/dev/null
@@ -199,7 +202,8 @@ lx_devices() {
 	lx_tap lvtap0 &
 	tpid=$!
 	LX_IN=$fifo LX_ARGS="--stats --disk $disk --disk $ro,ro --rng --net tap,ifname=lvtap0 " \
-		lx_run "$accel" 1 "console=ttyS0 quiet lvblk=$sum lvtest=blk,blkro,rng,net,echo,poweroff"
+		lx_run "$accel" 1 "console=ttyS0 quiet lvblk=$sum lvtest=blk,blkro,rng,net,echo,clock,poweroff"
+	now=$(date +%s)
 	kill $pid $tpid 2>/dev/null
 	wait $pid $tpid 2>/dev/null
 	unset LX_LOG
@@ -232,6 +236,16 @@ lx_devices() {
 		lx_want 'lvctl: fast path: [1-9][0-9]* doorbell\(s\) by ioeventfd, [1-9][0-9]* interrupt\(s\) by irqfd' "no doorbell or interrupt through the fast path"
 	fi
 	echo "$LX_OUT" | grep -E '^lvctl: (fast path|virtio-blk|exits: total)' | sed 's/^/  fast path on: /'
+	t_end
+	t_begin "linux-$accel/clock"
+	gclock=$(echo "$LX_OUT" | sed -n 's/^GUEST-CLOCK \([0-9]*\)$/\1/p')
+	if [ -z "$gclock" ]; then
+		t_bad "no GUEST-CLOCK line"
+	elif [ $((now - gclock)) -gt 5 ] || [ $((gclock - now)) -gt 5 ]; then
+		t_bad "the guest's clock says $gclock, the lab's $now"
+	else
+		echo "  guest clock $gclock, lab clock $now"
+	fi
 	t_end
 	t_begin "linux-$accel/guest-devices-clean"
 	bad=$(echo "$LX_OUT" | grep -E '^GUEST-FAIL|unchecked MSR access|WARNING:|BUG:|Oops|Call Trace|broken' | head -n 3)
