@@ -334,6 +334,7 @@ struct lv_interrupt {
  * @len: 1, 2, 4 or 8 bytes (8 for MMIO only)
  * @fd: an eventfd
  * @flags: LV_IOEVENTFD_* bits
+ * @padding: zero
  * @datamatch: the value written, with LV_IOEVENTFD_DATAMATCH
  * @reserved: zero
  *
