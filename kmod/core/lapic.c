@@ -727,8 +727,8 @@ static void set_x2apic_ldr(struct lv_lapic *apic)
  * @val: the new value
  *
  * Allowed moves: enable/disable (disabling resets the APIC), xAPIC to
- * x2APIC; x2APIC straight back to xAPIC is invalid (SDM 10.12.5).  The
- * BSP flag is read-only.
+ * x2APIC; x2APIC straight back to xAPIC and disabled straight to x2APIC
+ * are invalid (SDM 10.12.5).  The BSP flag is read-only.
  *
  * Return: 0, or -EINVAL for #GP.
  */
@@ -743,6 +743,9 @@ int lv_lapic_set_base(struct lv_lapic *apic, u64 val)
 	if ((val & reserved) || (x2 && !en))
 		return -EINVAL;
 	if ((old & X2APIC_ENABLE) && en && !x2)
+		return -EINVAL;
+	/* x2APIC mode is entered from xAPIC mode only */
+	if (x2 && !(old & MSR_IA32_APICBASE_ENABLE))
 		return -EINVAL;
 	val = (val & ~MSR_IA32_APICBASE_BSP) | (old & MSR_IA32_APICBASE_BSP);
 	vcpu->apic_base = val;
