@@ -66,11 +66,24 @@ static inline void set_reg(struct lv_lapic *apic, u32 off, u32 val)
 	WRITE_ONCE(apic->regs[REG(off)], val);
 }
 
-/* bit @vec of the 256-bit register starting at @base (IRR, ISR, TMR) */
-static inline unsigned long *vec_word(struct lv_lapic *apic, u32 base, int vec)
+/*
+ * The 256-bit registers (IRR, ISR, TMR) as bitmaps for the atomic bit
+ * operations.  x86 does those with a variable bit number as locked 64-bit
+ * accesses at the unsigned long that holds the bit: the bitmap must start
+ * 8-byte aligned (checked below), else the access to a word at 60 bytes
+ * into a cache line crosses the line -- a split lock, a bus lock that
+ * stalls every CPU and that kills the host kernel where split-lock
+ * detection is on.  x86 is little-endian: vector v is bit v % 32 of
+ * regs[REG(base) + v / 32], as the guest reads it.
+ */
+static inline unsigned long *vec_bitmap(struct lv_lapic *apic, u32 base)
 {
-	return (unsigned long *)&apic->regs[REG(base) + (vec >> 5)];
+	return (unsigned long *)&apic->regs[REG(base)];
 }
+
+static_assert(offsetof(struct lv_lapic, regs) % sizeof(unsigned long) == 0);
+static_assert(REG(APIC_ISR) % 2 == 0 && REG(APIC_TMR) % 2 == 0 &&
+	      REG(APIC_IRR) % 2 == 0);
 
 static int highest_vector(struct lv_lapic *apic, u32 base)
 {
@@ -146,8 +159,8 @@ int lv_lapic_pending_vector(struct lv_lapic *apic)
  */
 void lv_lapic_ack(struct lv_lapic *apic, int vector)
 {
-	clear_bit(vector & 31, vec_word(apic, APIC_IRR, vector));
-	set_bit(vector & 31, vec_word(apic, APIC_ISR, vector));
+	clear_bit(vector, vec_bitmap(apic, APIC_IRR));
+	set_bit(vector, vec_bitmap(apic, APIC_ISR));
 }
 
 /**
@@ -172,13 +185,13 @@ static void eoi(struct lv_lapic *apic)
 
 	if (vec < 0)
 		return;
-	clear_bit(vec & 31, vec_word(apic, APIC_ISR, vec));
+	clear_bit(vec, vec_bitmap(apic, APIC_ISR));
 	/*
 	 * A level-triggered vector would now be broadcast to the IOAPIC; the
 	 * IOAPIC is lvctl's and every source lvctl has is edge-triggered or
 	 * an MSI (docs/architecture.md), so there is no one to tell.
 	 */
-	clear_bit(vec & 31, vec_word(apic, APIC_TMR, vec));
+	clear_bit(vec, vec_bitmap(apic, APIC_TMR));
 }
 
 /* ---- accepting interrupts (any context) ------------------------------- */
@@ -214,10 +227,10 @@ static bool accept_irq(struct lv_lapic *apic, int mode, int vector, bool level)
 		if (!lv_lapic_enabled(apic) || vector < 16)
 			return false;
 		if (level)
-			set_bit(vector & 31, vec_word(apic, APIC_TMR, vector));
+			set_bit(vector, vec_bitmap(apic, APIC_TMR));
 		else
-			clear_bit(vector & 31, vec_word(apic, APIC_TMR, vector));
-		set_bit(vector & 31, vec_word(apic, APIC_IRR, vector));
+			clear_bit(vector, vec_bitmap(apic, APIC_TMR));
+		set_bit(vector, vec_bitmap(apic, APIC_IRR));
 		WRITE_ONCE(apic->irr_pending, true);
 		break;
 	case LV_DM_NMI:
