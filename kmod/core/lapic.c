@@ -395,12 +395,25 @@ static enum hrtimer_restart timer_fired(struct hrtimer *t)
 	return HRTIMER_NORESTART;
 }
 
+/*
+ * The timer's frequency in kHz: the TSC's.  tsc_khz is 0 on a host that
+ * could not calibrate its TSC (no PIT, HPET or PM timer to measure it
+ * against, as in some nested setups); the timer then counts at 1 GHz
+ * rather than divide by zero (CPUID 0x15 reports no frequency then, so
+ * the guest measures it).
+ */
+static u32 timer_khz(void)
+{
+	return READ_ONCE(tsc_khz) ?: 1000000;
+}
+
 /* TSC (and APIC timer) ticks to ns; capped at a year, far from overflow */
 static u64 ticks_to_ns(u64 ticks)
 {
-	u64 year = (u64)tsc_khz * MSEC_PER_SEC * 3600 * 24 * 365;
+	u32 khz = timer_khz();
+	u64 year = (u64)khz * MSEC_PER_SEC * 3600 * 24 * 365;
 
-	return mul_u64_u32_div(min(ticks, year), NSEC_PER_MSEC, tsc_khz);
+	return mul_u64_u32_div(min(ticks, year), NSEC_PER_MSEC, khz);
 }
 
 static void timer_stop(struct lv_lapic *apic)
@@ -434,7 +447,7 @@ static u32 timer_current_count(struct lv_lapic *apic)
 	left = hrtimer_get_remaining(&apic->timer);
 	if (left <= 0)
 		return 0;
-	ticks = mul_u64_u32_div(left, tsc_khz, NSEC_PER_MSEC);
+	ticks = mul_u64_u32_div(left, timer_khz(), NSEC_PER_MSEC);
 	return min_t(u64, ticks / apic->divide, U32_MAX);
 }
 
