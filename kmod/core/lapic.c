@@ -259,9 +259,14 @@ static bool match_dest(struct lv_lapic *apic, u32 dest, bool logical,
 	u32 ldr, dfr;
 
 	if (lv_lapic_x2apic(apic)) {
+		/*
+		 * All ones is the broadcast in both destination modes (SDM
+		 * 10.12.9); so is 0xff in an xAPIC-format message (an MSI).
+		 */
+		if (dest == 0xffffffff || (!x2apic_msg && dest == 0xff))
+			return true;
 		if (!logical)
-			return dest == 0xffffffff || dest == apic_id(apic) ||
-			       (!x2apic_msg && dest == 0xff);
+			return dest == apic_id(apic);
 		ldr = get_reg(apic, APIC_LDR);
 		return (dest >> 16) == (ldr >> 16) && (dest & ldr & 0xffff);
 	}
