@@ -769,6 +769,9 @@ static void x2apic_icr(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, who_has(test, 0xa4), 0x6u);
 	lv_lapic_msr_write(a0, MSR(R_ICR), (0x10006ULL << 32) | ICR_LOGICAL | 0xa5);
 	KUNIT_EXPECT_EQ(test, who_has(test, 0xa5), 0u);
+	/* all ones is the broadcast in logical mode too */
+	lv_lapic_msr_write(a0, MSR(R_ICR), (0xffffffffULL << 32) | ICR_LOGICAL | 0xa8);
+	KUNIT_EXPECT_EQ(test, who_has(test, 0xa8), 0xfu);
 	/* shorthands */
 	lv_lapic_msr_write(a0, MSR(R_ICR), ICR_ALLBUT | 0xa6);
 	KUNIT_EXPECT_EQ(test, who_has(test, 0xa6), 0xeu);
@@ -837,6 +840,10 @@ static void msi_delivery(struct kunit *test)
 	KUNIT_ASSERT_EQ(test, lv_lapic_set_base(apic_of(test, 2), BASE_X2), 0);
 	KUNIT_EXPECT_EQ(test, lv_lapic_deliver_msi(vm, MSI_ADDR(2), 0xb9), 1);
 	KUNIT_EXPECT_EQ(test, lv_lapic_deliver_msi(vm, MSI_ADDR(0xff), 0xba), 4);
+	/* ... logical 0xff too, whatever its LDR */
+	KUNIT_EXPECT_EQ(test, lv_lapic_deliver_msi(vm, MSI_ADDR(0xff) | MSI_LOGICAL,
+						   0xbc), 4);
+	KUNIT_EXPECT_EQ(test, who_has(test, 0xbc), 0xfu);
 	/* a vCPU slot not (yet) published is skipped */
 	rcu_assign_pointer(vm->vcpus[3], NULL);
 	synchronize_rcu();
