@@ -66,11 +66,24 @@ static inline void set_reg(struct lv_lapic *apic, u32 off, u32 val)
 	WRITE_ONCE(apic->regs[REG(off)], val);
 }
 
-/* bit @vec of the 256-bit register starting at @base (IRR, ISR, TMR) */
-static inline unsigned long *vec_word(struct lv_lapic *apic, u32 base, int vec)
+/*
+ * The 256-bit registers (IRR, ISR, TMR) as bitmaps for the atomic bit
+ * operations.  x86 does those with a variable bit number as locked 64-bit
+ * accesses at the unsigned long that holds the bit: the bitmap must start
+ * 8-byte aligned (checked below), else the access to a word at 60 bytes
+ * into a cache line crosses the line -- a split lock, a bus lock that
+ * stalls every CPU and that kills the host kernel where split-lock
+ * detection is on.  x86 is little-endian: vector v is bit v % 32 of
+ * regs[REG(base) + v / 32], as the guest reads it.
+ */
+static inline unsigned long *vec_bitmap(struct lv_lapic *apic, u32 base)
 {
-	return (unsigned long *)&apic->regs[REG(base) + (vec >> 5)];
+	return (unsigned long *)&apic->regs[REG(base)];
 }
+
+static_assert(offsetof(struct lv_lapic, regs) % sizeof(unsigned long) == 0);
+static_assert(REG(APIC_ISR) % 2 == 0 && REG(APIC_TMR) % 2 == 0 &&
+	      REG(APIC_IRR) % 2 == 0);
 
 static int highest_vector(struct lv_lapic *apic, u32 base)
 {
@@ -146,8 +159,8 @@ int lv_lapic_pending_vector(struct lv_lapic *apic)
  */
 void lv_lapic_ack(struct lv_lapic *apic, int vector)
 {
-	clear_bit(vector & 31, vec_word(apic, APIC_IRR, vector));
-	set_bit(vector & 31, vec_word(apic, APIC_ISR, vector));
+	clear_bit(vector, vec_bitmap(apic, APIC_IRR));
+	set_bit(vector, vec_bitmap(apic, APIC_ISR));
 }
 
 /**
@@ -172,13 +185,13 @@ static void eoi(struct lv_lapic *apic)
 
 	if (vec < 0)
 		return;
-	clear_bit(vec & 31, vec_word(apic, APIC_ISR, vec));
+	clear_bit(vec, vec_bitmap(apic, APIC_ISR));
 	/*
 	 * A level-triggered vector would now be broadcast to the IOAPIC; the
 	 * IOAPIC is lvctl's and every source lvctl has is edge-triggered or
 	 * an MSI (docs/architecture.md), so there is no one to tell.
 	 */
-	clear_bit(vec & 31, vec_word(apic, APIC_TMR, vec));
+	clear_bit(vec, vec_bitmap(apic, APIC_TMR));
 }
 
 /* ---- accepting interrupts (any context) ------------------------------- */
@@ -214,10 +227,10 @@ static bool accept_irq(struct lv_lapic *apic, int mode, int vector, bool level)
 		if (!lv_lapic_enabled(apic) || vector < 16)
 			return false;
 		if (level)
-			set_bit(vector & 31, vec_word(apic, APIC_TMR, vector));
+			set_bit(vector, vec_bitmap(apic, APIC_TMR));
 		else
-			clear_bit(vector & 31, vec_word(apic, APIC_TMR, vector));
-		set_bit(vector & 31, vec_word(apic, APIC_IRR, vector));
+			clear_bit(vector, vec_bitmap(apic, APIC_TMR));
+		set_bit(vector, vec_bitmap(apic, APIC_IRR));
 		WRITE_ONCE(apic->irr_pending, true);
 		break;
 	case LV_DM_NMI:
@@ -246,9 +259,14 @@ static bool match_dest(struct lv_lapic *apic, u32 dest, bool logical,
 	u32 ldr, dfr;
 
 	if (lv_lapic_x2apic(apic)) {
+		/*
+		 * All ones is the broadcast in both destination modes (SDM
+		 * 10.12.9); so is 0xff in an xAPIC-format message (an MSI).
+		 */
+		if (dest == 0xffffffff || (!x2apic_msg && dest == 0xff))
+			return true;
 		if (!logical)
-			return dest == 0xffffffff || dest == apic_id(apic) ||
-			       (!x2apic_msg && dest == 0xff);
+			return dest == apic_id(apic);
 		ldr = get_reg(apic, APIC_LDR);
 		return (dest >> 16) == (ldr >> 16) && (dest & ldr & 0xffff);
 	}
@@ -382,12 +400,25 @@ static enum hrtimer_restart timer_fired(struct hrtimer *t)
 	return HRTIMER_NORESTART;
 }
 
+/*
+ * The timer's frequency in kHz: the TSC's.  tsc_khz is 0 on a host that
+ * could not calibrate its TSC (no PIT, HPET or PM timer to measure it
+ * against, as in some nested setups); the timer then counts at 1 GHz
+ * rather than divide by zero (CPUID 0x15 reports no frequency then, so
+ * the guest measures it).
+ */
+static u32 timer_khz(void)
+{
+	return READ_ONCE(tsc_khz) ?: 1000000;
+}
+
 /* TSC (and APIC timer) ticks to ns; capped at a year, far from overflow */
 static u64 ticks_to_ns(u64 ticks)
 {
-	u64 year = (u64)tsc_khz * MSEC_PER_SEC * 3600 * 24 * 365;
+	u32 khz = timer_khz();
+	u64 year = (u64)khz * MSEC_PER_SEC * 3600 * 24 * 365;
 
-	return mul_u64_u32_div(min(ticks, year), NSEC_PER_MSEC, tsc_khz);
+	return mul_u64_u32_div(min(ticks, year), NSEC_PER_MSEC, khz);
 }
 
 static void timer_stop(struct lv_lapic *apic)
@@ -421,7 +452,7 @@ static u32 timer_current_count(struct lv_lapic *apic)
 	left = hrtimer_get_remaining(&apic->timer);
 	if (left <= 0)
 		return 0;
-	ticks = mul_u64_u32_div(left, tsc_khz, NSEC_PER_MSEC);
+	ticks = mul_u64_u32_div(left, timer_khz(), NSEC_PER_MSEC);
 	return min_t(u64, ticks / apic->divide, U32_MAX);
 }
 
@@ -727,8 +758,8 @@ static void set_x2apic_ldr(struct lv_lapic *apic)
  * @val: the new value
  *
  * Allowed moves: enable/disable (disabling resets the APIC), xAPIC to
- * x2APIC; x2APIC straight back to xAPIC is invalid (SDM 10.12.5).  The
- * BSP flag is read-only.
+ * x2APIC; x2APIC straight back to xAPIC and disabled straight to x2APIC
+ * are invalid (SDM 10.12.5).  The BSP flag is read-only.
  *
  * Return: 0, or -EINVAL for #GP.
  */
@@ -743,6 +774,9 @@ int lv_lapic_set_base(struct lv_lapic *apic, u64 val)
 	if ((val & reserved) || (x2 && !en))
 		return -EINVAL;
 	if ((old & X2APIC_ENABLE) && en && !x2)
+		return -EINVAL;
+	/* x2APIC mode is entered from xAPIC mode only */
+	if (x2 && !(old & MSR_IA32_APICBASE_ENABLE))
 		return -EINVAL;
 	val = (val & ~MSR_IA32_APICBASE_BSP) | (old & MSR_IA32_APICBASE_BSP);
 	vcpu->apic_base = val;
