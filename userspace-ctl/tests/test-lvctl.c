@@ -13,15 +13,11 @@
  */
 #include <elf.h>
 #include <errno.h>
-#include <fcntl.h>
 #include <poll.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
-#include <sys/stat.h>
-#include <sys/wait.h>
 
 #include <linux/labvisor.h>
 
@@ -32,90 +28,7 @@
 #include "stats.h"
 #include "x86.h"
 
-#define TMPDIR		"tmp"
-
-static const char *lvctl;
-static int failures;
-static char why[512];
-
-/* record the first failure of the current test */
-static void bad(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
-static void bad(const char *fmt, ...)
-{
-	va_list ap;
-
-	if (why[0])
-		return;
-	va_start(ap, fmt);
-	vsnprintf(why, sizeof(why), fmt, ap);
-	va_end(ap);
-}
-
-#define CHECK(cond, ...) do { if (!(cond)) bad(__VA_ARGS__); } while (0)
-#define CHECK_EQ(a, b) \
-	CHECK((u64)(a) == (u64)(b), "%s:%d: %s = 0x%llx, want 0x%llx", \
-	      __func__, __LINE__, #a, (unsigned long long)(a), \
-	      (unsigned long long)(b))
-
-static void begin(void)
-{
-	why[0] = '\0';
-}
-
-static void end(const char *name)
-{
-	if (why[0]) {
-		printf("TEST %s FAIL %s\n", name, why);
-		failures++;
-	} else {
-		printf("TEST %s PASS\n", name);
-	}
-	fflush(stdout);
-}
-
-static u32 rd32(const void *p)
-{
-	u32 v;
-
-	memcpy(&v, p, 4);
-	return v;
-}
-
-static u64 rd64(const void *p)
-{
-	u64 v;
-
-	memcpy(&v, p, 8);
-	return v;
-}
-
-/* ---- files ---- */
-
-static const char *tmp_path(const char *name)
-{
-	char buf[256];
-	char *p;
-
-	snprintf(buf, sizeof(buf), TMPDIR "/%s", name);
-	p = strdup(buf);
-	if (!p)
-		exit(1);
-	return p;		/* kept for the whole run */
-}
-
-static const char *write_file(const char *name, const void *data,
-			      size_t size)
-{
-	const char *path = tmp_path(name);
-	FILE *f = fopen(path, "wb");
-
-	if (!f || (size && fwrite(data, 1, size, f) != size)) {
-		perror(path);
-		exit(1);
-	}
-	fclose(f);
-	return path;
-}
+#include "harness.h"
 
 static void put32(u8 *p, u32 v)
 {
@@ -200,88 +113,6 @@ static size_t make_elf64(u8 *buf, u64 paddr, u64 vaddr, u64 filesz,
 	memset(buf + 0x200, 0xcc, filesz);
 	return 0x200 + filesz;
 }
-
-/* ---- running lvctl ---- */
-
-struct child {
-	int status;		/* exit status, or -signal */
-	char err[4096];
-	char out[4096];
-};
-
-static void read_all(int fd, char *buf, size_t size)
-{
-	size_t len = 0;
-	ssize_t n;
-
-	while (len + 1 < size && (n = read(fd, buf + len, size - 1 - len)) > 0)
-		len += n;
-	buf[len] = '\0';
-}
-
-static void run_lvctl(struct child *c, const char *const *args)
-{
-	const char *argv[32];
-	int err_pipe[2], out_pipe[2], st, i;
-	pid_t pid;
-
-	argv[0] = lvctl;
-	for (i = 0; args[i] && i < 30; i++)
-		argv[i + 1] = args[i];
-	argv[i + 1] = NULL;
-	if (pipe(err_pipe) || pipe(out_pipe)) {
-		perror("pipe");
-		exit(1);
-	}
-	pid = fork();
-	if (pid == 0) {
-		int null = open("/dev/null", O_RDONLY);
-
-		dup2(null, 0);
-		dup2(out_pipe[1], 1);
-		dup2(err_pipe[1], 2);
-		close(err_pipe[0]);
-		close(out_pipe[0]);
-		alarm(20);
-		execv(lvctl, (char **)argv);
-		_exit(127);
-	}
-	close(err_pipe[1]);
-	close(out_pipe[1]);
-	read_all(err_pipe[0], c->err, sizeof(c->err));
-	read_all(out_pipe[0], c->out, sizeof(c->out));
-	close(err_pipe[0]);
-	close(out_pipe[0]);
-	waitpid(pid, &st, 0);
-	c->status = WIFEXITED(st) ? WEXITSTATUS(st) : -WTERMSIG(st);
-}
-
-/*
- * lvctl ARGS... must exit 2 and say exactly one line, "lvctl: ..."
- * containing @want.
- */
-static void expect_usage_error(const char *name, const char *want,
-			       const char *const *args)
-{
-	struct child c;
-	char *nl;
-
-	begin();
-	run_lvctl(&c, args);
-	nl = strchr(c.err, '\n');
-	if (c.status != LVCTL_EXIT_USAGE)
-		bad("exit status %d, want 2 (stderr: %.200s)", c.status, c.err);
-	else if (strncmp(c.err, "lvctl: ", 7) || !nl || nl[1])
-		bad("want one 'lvctl: ' line on stderr, got '%.200s'", c.err);
-	else if (!strstr(c.err, want))
-		bad("message '%.*s' does not mention '%s'", (int)(nl - c.err),
-		    c.err, want);
-	else if (c.out[0])
-		bad("unexpected stdout '%.100s'", c.out);
-	end(name);
-}
-
-#define ARGS(...) ((const char *const[]){ __VA_ARGS__, NULL })
 
 static void test_cli(void)
 {
@@ -1305,12 +1136,7 @@ static void test_vcpu_loop(void)
 
 int main(int argc, char **argv)
 {
-	if (argc != 2) {
-		fprintf(stderr, "usage: test-lvctl PATH-TO-LVCTL\n");
-		return 2;
-	}
-	lvctl = argv[1];
-	mkdir(TMPDIR, 0755);
+	harness_start(argc, argv, "test-lvctl");
 
 	test_cli();
 	test_parse_size();
@@ -1329,6 +1155,5 @@ int main(int argc, char **argv)
 	test_stats_format();
 	test_vcpu_loop();
 
-	printf("%d test(s) failed\n", failures);
-	return failures ? 1 : 0;
+	return harness_finish();
 }

@@ -17,7 +17,6 @@
 #include <fcntl.h>
 #include <poll.h>
 #include <signal.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -25,7 +24,6 @@
 #include <unistd.h>
 #include <sys/ioctl.h>
 #include <sys/socket.h>
-#include <sys/stat.h>
 #include <arpa/inet.h>
 #include <net/if.h>
 #include <linux/if_ether.h>
@@ -41,54 +39,16 @@
 #include "pci.h"
 #include "virtio.h"
 
-#define TMPDIR		"tmp"
+#include "harness.h"
+
 #define MEM_SIZE	(16 * SZ_1M)
 #define MSI_ADDR	0xfee00000ULL
-
-static int failures;
-static char why[512];
-
-static void bad(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
-static void bad(const char *fmt, ...)
-{
-	va_list ap;
-
-	if (why[0])
-		return;
-	va_start(ap, fmt);
-	vsnprintf(why, sizeof(why), fmt, ap);
-	va_end(ap);
-}
-
-#define CHECK(cond, ...) do { if (!(cond)) bad(__VA_ARGS__); } while (0)
-#define CHECK_EQ(a, b) \
-	CHECK((u64)(a) == (u64)(b), "%s:%d: %s = 0x%llx, want 0x%llx", \
-	      __func__, __LINE__, #a, (unsigned long long)(a), \
-	      (unsigned long long)(b))
-
-static void begin(void)
-{
-	why[0] = '\0';
-}
-
-static void end(const char *name)
-{
-	if (why[0]) {
-		printf("TEST %s FAIL %s\n", name, why);
-		failures++;
-	} else {
-		printf("TEST %s PASS\n", name);
-	}
-	fflush(stdout);
-}
 
 /* ---- the fake accelerator ---- */
 
 #define LOG_MAX	256
 
 static pthread_mutex_t fake_lock = PTHREAD_MUTEX_INITIALIZER;
-static struct { u64 addr; u32 data; } msi_log[LOG_MAX];
-static int nr_msi;
 static struct { int fd; u64 addr; u32 data; bool assign; } irqfd_log[LOG_MAX];
 static int nr_irqfd;
 static struct { u64 addr; int fd; bool assign; } ioev_log[LOG_MAX];
@@ -96,22 +56,10 @@ static int nr_ioev;
 
 static void fake_reset(void)
 {
+	msi_log_reset();
 	pthread_mutex_lock(&fake_lock);
-	nr_msi = nr_irqfd = nr_ioev = 0;
+	nr_irqfd = nr_ioev = 0;
 	pthread_mutex_unlock(&fake_lock);
-}
-
-static int fake_signal_msi(struct vm *vm, u64 addr, u32 data)
-{
-	(void)vm;
-	pthread_mutex_lock(&fake_lock);
-	if (nr_msi < LOG_MAX) {
-		msi_log[nr_msi].addr = addr;
-		msi_log[nr_msi].data = data;
-		nr_msi++;
-	}
-	pthread_mutex_unlock(&fake_lock);
-	return 0;
 }
 
 static int fake_irqfd(struct vm *vm, int fd, u64 addr, u32 data, bool assign)
@@ -159,18 +107,6 @@ static const struct accel_ops ops_fast = {
 	.irqfd = fake_irqfd,
 	.ioeventfd = fake_ioeventfd,
 };
-
-static int count_msi(u64 addr, u32 data)
-{
-	int i, n = 0;
-
-	pthread_mutex_lock(&fake_lock);
-	for (i = 0; i < nr_msi; i++)
-		if (msi_log[i].addr == addr && msi_log[i].data == data)
-			n++;
-	pthread_mutex_unlock(&fake_lock);
-	return n;
-}
 
 /* the fd the fake "kernel" signals for doorbell writes at @addr, or -1 */
 static int ioev_fd(u64 addr)
@@ -624,7 +560,7 @@ static bool msi_reached(void *arg)
 {
 	struct msi_wait *w = arg;
 
-	return count_msi(w->addr, w->data) >= w->n;
+	return msi_count_match(w->addr, w->data) >= w->n;
 }
 
 /* the device thread signals after publishing the used index: wait for it */
@@ -633,7 +569,7 @@ static int wait_msi(u32 data, int n)
 	struct msi_wait w = { MSI_ADDR, data, n };
 
 	wait_cond(msi_reached, &w);
-	return count_msi(MSI_ADDR, data);
+	return msi_count_match(MSI_ADDR, data);
 }
 
 static bool broken_now(void *arg)
@@ -863,13 +799,13 @@ static void test_msix(const struct accel_ops *ops, const char *name)
 
 	/* MSI-X off: the interrupt is lost (no INTx) */
 	pci_msix_notify(dev, 0);
-	CHECK_EQ(nr_msi, 0);
+	CHECK_EQ(msi_count(), 0);
 	CHECK_EQ(mr(pba, 8), 0);
 
 	gdev_msix(&g, 2);
 	mw(table + 12, 4, 1);			/* mask vector 0 */
 	pci_msix_notify(dev, 0);
-	CHECK_EQ(nr_msi, 0);
+	CHECK_EQ(msi_count(), 0);
 	CHECK_EQ(mr(pba, 8), 1);
 	mw(table + 12, 4, 0);			/* unmask: fires */
 	CHECK_EQ(mr(pba, 8), 0);
@@ -880,9 +816,9 @@ static void test_msix(const struct accel_ops *ops, const char *name)
 		CHECK_EQ(irqfd_log[0].fd, dev->msix[0].efd);
 		CHECK(read(dev->msix[0].efd, &cnt, 8) == 8 && cnt == 1,
 		      "irqfd eventfd not signalled");
-		CHECK_EQ(nr_msi, 0);
+		CHECK_EQ(msi_count(), 0);
 	} else {
-		CHECK_EQ(count_msi(MSI_ADDR, msix_data(0)), 1);
+		CHECK_EQ(msi_count_match(MSI_ADDR, msix_data(0)), 1);
 	}
 
 	/* function mask: pending, fires when cleared */
@@ -893,7 +829,7 @@ static void test_msix(const struct accel_ops *ops, const char *name)
 	conf_write(g.slot, g.msix_cap + PCI_MSIX_FLAGS, 2, PCI_MSIX_FLAGS_ENABLE);
 	CHECK_EQ(mr(pba, 4), 0);
 	if (!ops->irqfd)
-		CHECK_EQ(count_msi(MSI_ADDR, msix_data(1)), 1);
+		CHECK_EQ(msi_count_match(MSI_ADDR, msix_data(1)), 1);
 
 	/* a new message: the irqfd is re-registered with it */
 	mw(table + 8, 4, 0x77);
@@ -903,7 +839,7 @@ static void test_msix(const struct accel_ops *ops, const char *name)
 		CHECK_EQ(irqfd_log[nr_irqfd - 1].data, 0x77);
 		CHECK_EQ(irqfd_log[nr_irqfd - 1].assign, true);
 	} else {
-		CHECK_EQ(count_msi(MSI_ADDR, 0x77), 1);
+		CHECK_EQ(msi_count_match(MSI_ADDR, 0x77), 1);
 	}
 	/* the PBA is read-only; reserved vector-control bits read 0 */
 	mw(pba, 4, 0xffffffff);
@@ -1029,24 +965,13 @@ static u8 img_data[IMG_SECTORS * 512];
 
 static const char *make_image(const char *name)
 {
-	static char path[256];
 	unsigned int i, x = 12345;
-	int fd;
 
-	mkdir(TMPDIR, 0755);
-	snprintf(path, sizeof(path), TMPDIR "/%s", name);
 	for (i = 0; i < sizeof(img_data); i++) {
 		x = x * 1103515245 + 12345;
 		img_data[i] = x >> 16;
 	}
-	fd = open(path, O_RDWR | O_CREAT | O_TRUNC, 0644);
-	if (fd < 0 || write(fd, img_data, sizeof(img_data)) !=
-	    (ssize_t)sizeof(img_data)) {
-		perror(path);
-		exit(1);
-	}
-	close(fd);
-	return path;
+	return write_file(name, img_data, sizeof(img_data));
 }
 
 static u32 fnv(const void *p, size_t n)
@@ -1199,7 +1124,7 @@ static void test_blk(const struct accel_ops *ops, const char *name)
 		g.q[0].avail->flags = VRING_AVAIL_F_NO_INTERRUPT;
 		blk_do(&g, &r, VIRTIO_BLK_T_FLUSH, 0, 0, false, &st);
 		usleep(20000);
-		CHECK_EQ(count_msi(MSI_ADDR, msix_data(0)), 8);
+		CHECK_EQ(msi_count_match(MSI_ADDR, msix_data(0)), 8);
 		g.q[0].avail->flags = 0;
 		blk_do(&g, &r, VIRTIO_BLK_T_FLUSH, 0, 0, false, &st);
 		CHECK_EQ(wait_msi(msix_data(0), 9), 9);
@@ -1684,7 +1609,7 @@ static void test_hostile(void)
 		}
 		blkreq_alloc(&r, 4096);
 		memset(gptr(r.data), 0, 4096);
-		cfg_irqs = count_msi(MSI_ADDR, msix_data(g.nq));
+		cfg_irqs = msi_count_match(MSI_ADDR, msix_data(g.nq));
 		hostile_post(&g, &r, h);
 		CHECK(wait_cond(broken_now, &g), "device not broken");
 		CHECK_EQ(wait_msi(msix_data(g.nq), cfg_irqs + 1), cfg_irqs + 1);
@@ -2024,7 +1949,7 @@ static void test_vq_no_notify(void)
 	/* a queue without a vector: counted, no MSI */
 	vq_notify(vq);
 	CHECK_EQ(vd.irqs_no_vector, 1);
-	CHECK_EQ(nr_msi, 0);
+	CHECK_EQ(msi_count(), 0);
 out:
 	vm_end();
 	end("vq_no_notify");
@@ -2057,41 +1982,42 @@ static void test_options(void)
 	end("options");
 }
 
-/* lvctl itself: a bad --disk is one message and status 2 */
-static void test_cli(const char *lvctl)
+static int count_lines(const char *s)
 {
-	char cmd[512];
-	int st;
+	int n = 0;
+
+	for (; *s; s++)
+		n += *s == '\n';
+	return n;
+}
+
+/* lvctl itself: a bad --disk is one message and status 2 */
+static void test_cli(void)
+{
+	static u8 zeros[64 * 1024];
+	const char *hlt, *odd, *two;
+	struct child c1, c2, c3;
 
 	begin();
-	mkdir(TMPDIR, 0755);
-	snprintf(cmd, sizeof(cmd),
-		 "printf '\\364' > " TMPDIR "/hlt.bin; truncate -s 1000 " TMPDIR "/odd.img; "
-		 "%s run --disk " TMPDIR "/no-such.img " TMPDIR "/hlt.bin 2>" TMPDIR "/err1", lvctl);
-	st = system(cmd);
-	CHECK(WIFEXITED(st) && WEXITSTATUS(st) == 2, "missing disk: status %d", st);
-	snprintf(cmd, sizeof(cmd), "%s run --disk " TMPDIR "/odd.img " TMPDIR
-		 "/hlt.bin 2>" TMPDIR "/err2", lvctl);
-	st = system(cmd);
-	CHECK(WIFEXITED(st) && WEXITSTATUS(st) == 2, "odd disk: status %d", st);
-	st = system("test $(wc -l < " TMPDIR "/err1) = 1 && grep -q 'no-such.img' "
-		    TMPDIR "/err1 && grep -q 'multiple of 512' " TMPDIR "/err2");
-	CHECK(st == 0, "error messages");
+	hlt = write_file("hlt.bin", "\xf4", 1);
+	odd = write_file("odd.img", zeros, 1000);
+	run_lvctl(&c1, ARGS("run", "--disk", TMPDIR "/no-such.img", hlt));
+	CHECK(c1.status == 2, "missing disk: status %d", c1.status);
+	run_lvctl(&c2, ARGS("run", "--disk", odd, hlt));
+	CHECK(c2.status == 2, "odd disk: status %d", c2.status);
+	CHECK(count_lines(c1.err) == 1 && strstr(c1.err, "no-such.img") &&
+	      strstr(c2.err, "multiple of 512"), "error messages");
 	/* one image as two writable disks */
-	snprintf(cmd, sizeof(cmd), "truncate -s 64K " TMPDIR "/two.img; %s run --disk "
-		 TMPDIR "/two.img --disk " TMPDIR "/two.img " TMPDIR "/hlt.bin 2>"
-		 TMPDIR "/err3 && exit 9; grep -q 'in use' " TMPDIR "/err3", lvctl);
-	st = system(cmd);
-	CHECK(WIFEXITED(st) && WEXITSTATUS(st) == 0, "a doubly used disk: %d", st);
+	two = write_file("two.img", zeros, sizeof(zeros));
+	run_lvctl(&c3, ARGS("run", "--disk", two, "--disk", two, hlt));
+	CHECK(c3.status != 0 && strstr(c3.err, "in use"),
+	      "a doubly used disk: status %d", c3.status);
 	end("cli_disk");
 }
 
 int main(int argc, char **argv)
 {
-	if (argc != 2) {
-		fprintf(stderr, "usage: test-virtio PATH-TO-LVCTL\n");
-		return 2;
-	}
+	harness_start(argc, argv, "test-virtio");
 	test_pci_enum();
 	test_pci_bar();
 	test_pci_bar32();
@@ -2110,7 +2036,6 @@ int main(int argc, char **argv)
 	test_concurrency();
 	test_fuzz();
 	test_options();
-	test_cli(argv[1]);
-	printf("%d test(s) failed\n", failures);
-	return failures ? 1 : 0;
+	test_cli();
+	return harness_finish();
 }
