@@ -1,10 +1,12 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * The host tests' shared harness (harness.h): result lines, files, lvctl
- * as a child process and an MSI-recording signal_msi.  Linked into every
- * tests/test-* program.
+ * as a child process, an MSI-recording signal_msi and a scripted
+ * accelerator.  Linked into every tests/test-* program.
  */
+#include <errno.h>
 #include <fcntl.h>
+#include <poll.h>
 #include <pthread.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -238,4 +240,98 @@ int msi_count_match(u64 addr, u32 data)
 			n++;
 	pthread_mutex_unlock(&msi_lock);
 	return n;
+}
+
+/* ---- a scripted accelerator ---- */
+
+struct fake_vcpu fakes[LVCTL_MAX_VCPUS];
+
+static int script_run(struct vcpu *vcpu, struct vm_exit *exit)
+{
+	struct fake_vcpu *f = &fakes[vcpu->id];
+	struct script_step *s;
+
+	if (f->immediate_exit) {
+		errno = EINTR;
+		return -1;
+	}
+	if (f->pos == f->n) {
+		/* sleep in the "kernel" until kicked */
+		while (!f->immediate_exit)
+			if (poll(NULL, 0, 10) < 0 && errno == EINTR)
+				break;
+		errno = EINTR;
+		return -1;
+	}
+	s = &f->steps[f->pos];
+	if (s->err) {
+		__atomic_add_fetch(&f->pos, 1, __ATOMIC_SEQ_CST);
+		errno = s->err;
+		return -1;
+	}
+	*exit = s->exit;
+	if (exit->kind == VM_EXIT_IO) {
+		memcpy(f->io, s->io_data, sizeof(f->io));
+		exit->io.data = f->io;
+	}
+	if (exit->kind == VM_EXIT_MMIO)
+		exit->mmio.data = f->mmio;
+	if (exit->kind == VM_EXIT_HYPERCALL)
+		exit->hypercall.ret = &f->hc_ret;
+	/* last: a test waiting for the step count then sees the exit */
+	__atomic_add_fetch(&f->pos, 1, __ATOMIC_SEQ_CST);
+	return 0;
+}
+
+static void script_request_exit(struct vcpu *vcpu)
+{
+	fakes[vcpu->id].immediate_exit = 1;
+}
+
+static void script_clear_exit_request(struct vcpu *vcpu)
+{
+	fakes[vcpu->id].immediate_exit = 0;
+}
+
+static int script_get_stats(struct vcpu *vcpu, struct vcpu_stats *s)
+{
+	memset(s, 0, sizeof(*s));
+	s->user_exits = vcpu->user_exits;
+	return 0;
+}
+
+const struct accel_ops script_ops = {
+	.name = "fake",
+	.run = script_run,
+	.request_exit = script_request_exit,
+	.clear_exit_request = script_clear_exit_request,
+	.get_stats = script_get_stats,
+};
+
+void script_reset(void)
+{
+	memset(fakes, 0, sizeof(fakes));
+}
+
+struct script_step exit_of(enum vm_exit_kind kind)
+{
+	struct script_step s;
+
+	memset(&s, 0, sizeof(s));
+	s.exit.kind = kind;
+	return s;
+}
+
+struct script_step io_step(bool out, u16 port, u8 size, u32 count,
+			   const void *data)
+{
+	struct script_step s = exit_of(VM_EXIT_IO);
+
+	s.exit.io.out = out;
+	s.exit.io.port = port;
+	s.exit.io.size = size;
+	s.exit.io.count = count;
+	if (data)
+		memcpy(s.io_data, data, (size_t)size * count);
+	return s;
 }

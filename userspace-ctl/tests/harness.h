@@ -2,8 +2,9 @@
 /*
  * The harness every host test program links (tests/harness.c): TEST
  * lines and the failure count, files under tests/tmp, lvctl run as a
- * child with its output captured, and an accelerator signal_msi that
- * records the messages it is given.
+ * child with its output captured, an accelerator signal_msi that
+ * records the messages it is given, and a scripted accelerator whose
+ * vCPUs replay lists of exits.
  *
  * A test is begin(); CHECK()s; end("name"): the first failed CHECK
  * (or bad()) names the reason, end() prints "TEST name PASS" or
@@ -100,5 +101,40 @@ int msi_count(void);
 int msi_count_vector(int from, u8 vector);
 /* logged messages to @addr with @data */
 int msi_count_match(u64 addr, u32 data);
+
+/* ---- a scripted accelerator: each vCPU replays its steps ---- */
+
+#define SCRIPT_MAX	8
+
+struct script_step {
+	struct vm_exit exit;
+	u8 io_data[16];		/* what an IO exit's data starts as */
+	int err;		/* run fails with this errno instead */
+};
+
+/*
+ * Indexed by vcpu->id.  Past its last step a vCPU waits in run() until
+ * request_exit() or a signal, as a halted or spinning guest does.
+ */
+struct fake_vcpu {
+	struct script_step steps[SCRIPT_MAX];
+	int n;
+	int pos;		/* steps run: read it with __atomic_load_n */
+	volatile int immediate_exit;
+	u8 io[16];		/* the data buffers of the last exit */
+	u8 mmio[8];
+	u64 hc_ret;
+};
+
+extern struct fake_vcpu fakes[LVCTL_MAX_VCPUS];
+extern const struct accel_ops script_ops;
+
+/* zeroes fakes[] */
+void script_reset(void);
+/* a step of @kind, all else zero */
+struct script_step exit_of(enum vm_exit_kind kind);
+/* an IO step: @count items of @size bytes, OUT data from @data */
+struct script_step io_step(bool out, u16 port, u8 size, u32 count,
+			   const void *data);
 
 #endif /* LVCTL_TEST_HARNESS_H */

@@ -280,6 +280,13 @@ static const char *broken(const char *name)
 	return p;
 }
 
+/* test @name: lvctl refuses the broken bzImage (as @file) saying @want */
+static void expect_broken(const char *file, const char *name,
+			  const char *want)
+{
+	expect_usage_error(name, want, ARGS("run", "--kernel", broken(file)));
+}
+
 static void test_bzimage_errors(void)
 {
 	static u8 big_initrd[40 * 1024 * 1024];
@@ -291,59 +298,43 @@ static void test_bzimage_errors(void)
 	initrd = write_file("big-initrd.img", big_initrd, sizeof(big_initrd));
 
 	memcpy(&bz_hdr()->header, "HdrX", 4);
-	p = broken("bz-no-hdrs.img");
-	expect_usage_error("bzimage-no-hdrs", "HdrS",
-			   ARGS("run", "--kernel", p));
+	expect_broken("bz-no-hdrs.img", "bzimage-no-hdrs", "HdrS");
 	expect_usage_error("bzimage-too-short", "HdrS",
 			   ARGS("run", "--kernel",
 				write_file("bz-short.img", bz, 0x200)));
 	bz_hdr()->version = 0x020b;
-	p = broken("bz-old.img");
-	expect_usage_error("bzimage-old-protocol", "2.11 is older than 2.12",
-			   ARGS("run", "--kernel", p));
+	expect_broken("bz-old.img", "bzimage-old-protocol",
+		      "2.11 is older than 2.12");
 	bz_hdr()->xloadflags = XLF_CAN_BE_LOADED_ABOVE_4G;
-	p = broken("bz-no-64.img");
-	expect_usage_error("bzimage-no-64bit-entry", "XLF_KERNEL_64",
-			   ARGS("run", "--kernel", p));
+	expect_broken("bz-no-64.img", "bzimage-no-64bit-entry",
+		      "XLF_KERNEL_64");
 	bz_hdr()->loadflags = 0;
-	p = broken("bz-zimage.img");
-	expect_usage_error("bzimage-zimage", "LOADED_HIGH",
-			   ARGS("run", "--kernel", p));
+	expect_broken("bz-zimage.img", "bzimage-zimage", "LOADED_HIGH");
 	bz_hdr()->boot_flag = 0x1234;
-	p = broken("bz-boot-flag.img");
-	expect_usage_error("bzimage-boot-flag", "boot_flag",
-			   ARGS("run", "--kernel", p));
+	expect_broken("bz-boot-flag.img", "bzimage-boot-flag", "boot_flag");
 	bz[0x201] = 0x10;
-	p = broken("bz-short-header.img");
-	expect_usage_error("bzimage-short-header", "too short",
-			   ARGS("run", "--kernel", p));
+	expect_broken("bz-short-header.img", "bzimage-short-header",
+		      "too short");
 	bz[0x201] = 0xff;
-	p = broken("bz-long-header.img");
-	expect_usage_error("bzimage-long-header", "past the zero page",
-			   ARGS("run", "--kernel", p));
+	expect_broken("bz-long-header.img", "bzimage-long-header",
+		      "past the zero page");
 	bz_hdr()->setup_sects = 40;
-	p = broken("bz-setup-sects.img");
-	expect_usage_error("bzimage-setup-sects-past-end", "past the end",
-			   ARGS("run", "--kernel", p));
+	expect_broken("bz-setup-sects.img", "bzimage-setup-sects-past-end",
+		      "past the end");
 	bz_hdr()->init_size = 0;
-	p = broken("bz-init-size.img");
-	expect_usage_error("bzimage-init-size-zero", "init_size",
-			   ARGS("run", "--kernel", p));
+	expect_broken("bz-init-size.img", "bzimage-init-size-zero",
+		      "init_size");
 	bz_hdr()->kernel_alignment = 0x3000;
-	p = broken("bz-align.img");
-	expect_usage_error("bzimage-bad-alignment", "kernel_alignment",
-			   ARGS("run", "--kernel", p));
+	expect_broken("bz-align.img", "bzimage-bad-alignment",
+		      "kernel_alignment");
 	bz_hdr()->init_size = 0x20000000;
-	p = broken("bz-huge.img");
-	expect_usage_error("bzimage-ram-too-small", "--mem 256M is too small",
-			   ARGS("run", "--kernel", p));
+	expect_broken("bz-huge.img", "bzimage-ram-too-small",
+		      "--mem 256M is too small");
 	expect_usage_error("bzimage-ram-too-small-mem", "--mem 8M is too small",
 			   ARGS("run", "--mem", "8M", "--kernel", good));
 	bz_hdr()->relocatable_kernel = 0;
 	bz_hdr()->pref_address = 0x80000;
-	p = broken("bz-low.img");
-	expect_usage_error("bzimage-fixed-below-1m", "below 1 MiB",
-			   ARGS("run", "--kernel", p));
+	expect_broken("bz-low.img", "bzimage-fixed-below-1m", "below 1 MiB");
 	bz_hdr()->cmdline_size = 10;
 	p = broken("bz-cmdline-size.img");
 	expect_usage_error("bzimage-cmdline-too-long", "at most 10",
@@ -704,82 +695,10 @@ static void test_acpi(void)
 
 /* ---- several vCPU threads against a scripted accelerator ---- */
 
-struct fake_vcpu {
-	struct vm_exit steps[8];
-	int n, pos;
-	volatile int immediate_exit;
-	u8 io[8];
-};
-
-static struct fake_vcpu fakes[LVCTL_MAX_VCPUS];
-
-/* a step whose run fails with EAGAIN (KVM: an AP just got INIT/SIPI) */
-#define FAKE_EAGAIN	0xea6a1
-
-static int fake_run(struct vcpu *vcpu, struct vm_exit *exit)
+/* a 32-bit OUT of 0 */
+static struct script_step exit_out32(u16 port)
 {
-	struct fake_vcpu *f = &fakes[vcpu->id];
-
-	if (f->immediate_exit) {
-		errno = EINTR;
-		return -1;
-	}
-	if (f->pos == f->n) {
-		/* a halted vCPU sleeps in the kernel until kicked */
-		while (!f->immediate_exit)
-			if (poll(NULL, 0, 1000) < 0 && errno == EINTR)
-				break;
-		errno = EINTR;
-		return -1;
-	}
-	*exit = f->steps[f->pos];
-	if (exit->kind == VM_EXIT_UNKNOWN && exit->unknown.reason == FAKE_EAGAIN) {
-		__atomic_add_fetch(&f->pos, 1, __ATOMIC_SEQ_CST);
-		errno = EAGAIN;
-		return -1;
-	}
-	if (exit->kind == VM_EXIT_IO)
-		exit->io.data = f->io;
-	__atomic_add_fetch(&f->pos, 1, __ATOMIC_SEQ_CST);
-	return 0;
-}
-
-static void fake_request_exit(struct vcpu *vcpu)
-{
-	fakes[vcpu->id].immediate_exit = 1;
-}
-
-static void fake_clear_exit_request(struct vcpu *vcpu)
-{
-	fakes[vcpu->id].immediate_exit = 0;
-}
-
-static const struct accel_ops fake_ops = {
-	.name = "fake",
-	.run = fake_run,
-	.request_exit = fake_request_exit,
-	.clear_exit_request = fake_clear_exit_request,
-};
-
-static struct vm_exit exit_of(enum vm_exit_kind kind)
-{
-	struct vm_exit e;
-
-	memset(&e, 0, sizeof(e));
-	e.kind = kind;
-	return e;
-}
-
-/* a 32-bit OUT of 0 (the fake vCPU's data buffer is zeroed) */
-static struct vm_exit exit_out32(u16 port)
-{
-	struct vm_exit e = exit_of(VM_EXIT_IO);
-
-	e.io.out = true;
-	e.io.port = port;
-	e.io.size = 4;
-	e.io.count = 1;
-	return e;
+	return io_step(true, port, 4, 1, NULL);
 }
 
 static struct vm fvm;
@@ -791,9 +710,9 @@ static void fake_smp_setup(int nr)
 	int i;
 
 	vm_init(&fvm);
-	fvm.ops = &fake_ops;
+	fvm.ops = &script_ops;
 	fvm.nr_vcpus = nr;
-	memset(fakes, 0, sizeof(fakes));
+	script_reset();
 	for (i = 0; i < nr; i++) {
 		fvm.vcpus[i].vm = &fvm;
 		fvm.vcpus[i].id = i;
@@ -829,8 +748,8 @@ static void test_smp_loop(void)
 	fakes[0].steps[1] = exit_out32(TEST_IO_SCRATCH);
 	fakes[0].steps[2] = exit_of(VM_EXIT_HLT);
 	fakes[0].n = 3;
-	fakes[1].steps[0] = exit_of(VM_EXIT_UNKNOWN);
-	fakes[1].steps[0].unknown.reason = FAKE_EAGAIN;
+	/* KVM: an AP that just got INIT/SIPI */
+	fakes[1].steps[0].err = EAGAIN;
 	fakes[1].steps[1] = exit_of(VM_EXIT_HLT);
 	fakes[1].n = 2;
 	CHECK(!vcpu_start(&fvm.vcpus[0]), "no thread");
