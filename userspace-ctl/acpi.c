@@ -428,7 +428,7 @@ static void build_madt(u8 *p, int nr_cpus)
 #define ALIGN_UP(x, a)	(((x) + (a) - 1) & ~((u64)(a) - 1))
 
 /* the RSDT (4-byte entries) or XSDT (8-byte): the FADT and the MADT */
-#define SDT_LEN(entry_size)	(sizeof(struct acpi_header) + 2 * (entry_size))
+#define SDT_LEN(entry_size) (sizeof(struct acpi_header) + 2 * (entry_size))
 
 static void build_sdt(struct acpi_header *h, const char *sig, u32 entry_size,
 		      u64 fadt_at, u64 madt_at)
