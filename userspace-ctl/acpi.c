@@ -427,17 +427,29 @@ static void build_madt(u8 *p, int nr_cpus)
 
 #define ALIGN_UP(x, a)	(((x) + (a) - 1) & ~((u64)(a) - 1))
 
+/* the RSDT (4-byte entries) or XSDT (8-byte): the FADT and the MADT */
+#define SDT_LEN(entry_size) (sizeof(struct acpi_header) + 2 * (entry_size))
+
+static void build_sdt(struct acpi_header *h, const char *sig, u32 entry_size,
+		      u64 fadt_at, u64 madt_at)
+{
+	u8 *p = (u8 *)(h + 1);
+
+	put_header(h, sig, SDT_LEN(entry_size), 1);
+	/* little endian: the low @entry_size bytes of each address */
+	memcpy(p, &fadt_at, entry_size);
+	memcpy(p + entry_size, &madt_at, entry_size);
+	finish(h);
+}
+
 int acpi_build(struct guest_mem *mem, int nr_cpus, u64 *rsdp_gpa)
 {
 	u64 rsdp_at, rsdt_at, xsdt_at, fadt_at, facs_at, dsdt_at, madt_at, end;
-	u32 rsdt_len = sizeof(struct acpi_header) + 2 * 4;
-	u32 xsdt_len = sizeof(struct acpi_header) + 2 * 8;
-	struct acpi_header *rsdt, *xsdt, *dsdt;
+	struct acpi_header *dsdt;
 	struct acpi_rsdp *rsdp;
 	struct acpi_facs *facs;
-	u8 aml[1024], *area, *p;
+	u8 aml[1024], *area;
 	size_t aml_len;
-	u64 v;
 
 	if (nr_cpus < 1 || nr_cpus > LVCTL_MAX_VCPUS) {
 		pr_err("ACPI: %d vCPUs: need 1 to %d", nr_cpus, LVCTL_MAX_VCPUS);
@@ -450,8 +462,8 @@ int acpi_build(struct guest_mem *mem, int nr_cpus, u64 *rsdp_gpa)
 	}
 	rsdp_at = ACPI_TABLES_BASE;
 	rsdt_at = ALIGN_UP(rsdp_at + sizeof(struct acpi_rsdp), 16);
-	xsdt_at = ALIGN_UP(rsdt_at + rsdt_len, 16);
-	fadt_at = ALIGN_UP(xsdt_at + xsdt_len, 16);
+	xsdt_at = ALIGN_UP(rsdt_at + SDT_LEN(4), 16);
+	fadt_at = ALIGN_UP(xsdt_at + SDT_LEN(8), 16);
 	facs_at = ALIGN_UP(fadt_at + sizeof(struct acpi_fadt), 64);
 	dsdt_at = ALIGN_UP(facs_at + sizeof(struct acpi_facs), 16);
 	madt_at = ALIGN_UP(dsdt_at + sizeof(struct acpi_header) + aml_len, 16);
@@ -479,23 +491,10 @@ int acpi_build(struct guest_mem *mem, int nr_cpus, u64 *rsdp_gpa)
 	build_fadt((struct acpi_fadt *)AT(fadt_at), facs_at, dsdt_at);
 	build_madt(AT(madt_at), nr_cpus);
 
-	rsdt = (struct acpi_header *)AT(rsdt_at);
-	put_header(rsdt, "RSDT", rsdt_len, 1);
-	p = (u8 *)(rsdt + 1);
-	v = fadt_at;
-	memcpy(p, &v, 4);
-	v = madt_at;
-	memcpy(p + 4, &v, 4);
-	finish(rsdt);
-
-	xsdt = (struct acpi_header *)AT(xsdt_at);
-	put_header(xsdt, "XSDT", xsdt_len, 1);
-	p = (u8 *)(xsdt + 1);
-	v = fadt_at;
-	memcpy(p, &v, 8);
-	v = madt_at;
-	memcpy(p + 8, &v, 8);
-	finish(xsdt);
+	build_sdt((struct acpi_header *)AT(rsdt_at), "RSDT", 4, fadt_at,
+		  madt_at);
+	build_sdt((struct acpi_header *)AT(xsdt_at), "XSDT", 8, fadt_at,
+		  madt_at);
 
 	rsdp = (struct acpi_rsdp *)AT(rsdp_at);
 	memcpy(rsdp->signature, "RSD PTR ", 8);

@@ -264,58 +264,67 @@ static void irqchip_notify(struct irqchip *chip, bool rose)
 		chip->intr_changed(chip->intr_opaque);
 }
 
-void irqchip_pic_access(void *opaque, u64 port, u8 *data, u32 len,
-			bool is_write)
+/*
+ * A PIC or ELCR access, byte by byte under the lock: @byte returns
+ * whether the INTR output rose, or -1 for a port that is not its own
+ * (ignored; reads 0xff).
+ */
+static void irqchip_bytes(struct irqchip *chip, u64 port, u8 *data, u32 len,
+			  bool is_write,
+			  int (*byte)(struct irqchip *chip, u64 port, u8 *v,
+				      bool is_write))
 {
-	struct irqchip *chip = opaque;
 	bool rose = false;
 	u32 i;
 
 	pthread_mutex_lock(&chip->lock);
 	for (i = 0; i < len; i++) {
-		u64 p = port + i;
+		int r = byte(chip, port + i, &data[i], is_write);
 
-		if ((p & ~1ULL) != PIC_MASTER_BASE &&
-		    (p & ~1ULL) != PIC_SLAVE_BASE) {
-			if (!is_write)
-				data[i] = 0xff;
-			continue;
-		}
-		rose |= pic_port(chip, (u16)p, &data[i], is_write);
+		if (r < 0 && !is_write)
+			data[i] = 0xff;
+		rose |= r > 0;
 	}
 	pthread_mutex_unlock(&chip->lock);
 	irqchip_notify(chip, rose);
 }
 
+static int pic_byte(struct irqchip *chip, u64 port, u8 *v, bool is_write)
+{
+	if ((port & ~1ULL) != PIC_MASTER_BASE &&
+	    (port & ~1ULL) != PIC_SLAVE_BASE)
+		return -1;
+	return pic_port(chip, (u16)port, v, is_write);
+}
+
+static int elcr_byte(struct irqchip *chip, u64 port, u8 *v, bool is_write)
+{
+	u64 off = port - PIC_ELCR_BASE;
+	struct pic *p;
+
+	if (off > 1)
+		return -1;
+	p = &chip->pic[off];
+	if (!is_write) {
+		*v = p->elcr;
+		return 0;
+	}
+	p->elcr = *v & p->elcr_mask;
+	/* pins now level-triggered request while their line is up */
+	p->irr = (p->irr & ~p->elcr) | (p->line & p->elcr);
+	return pic_update(chip);
+}
+
+void irqchip_pic_access(void *opaque, u64 port, u8 *data, u32 len,
+			bool is_write)
+{
+	irqchip_bytes(opaque, port, data, len, is_write, pic_byte);
+}
+
 void irqchip_elcr_access(void *opaque, u64 port, u8 *data, u32 len,
 			 bool is_write)
 {
-	struct irqchip *chip = opaque;
-	bool rose = false;
-	u32 i;
-
-	pthread_mutex_lock(&chip->lock);
-	for (i = 0; i < len; i++) {
-		u64 off = port + i - PIC_ELCR_BASE;
-		struct pic *p;
-
-		if (off > 1) {
-			if (!is_write)
-				data[i] = 0xff;
-			continue;
-		}
-		p = &chip->pic[off];
-		if (!is_write) {
-			data[i] = p->elcr;
-			continue;
-		}
-		p->elcr = data[i] & p->elcr_mask;
-		/* pins now level-triggered request while their line is up */
-		p->irr = (p->irr & ~p->elcr) | (p->line & p->elcr);
-		rose |= pic_update(chip);
-	}
-	pthread_mutex_unlock(&chip->lock);
-	irqchip_notify(chip, rose);
+	irqchip_bytes(opaque, port, data, len, is_write, elcr_byte);
 }
 
 bool irqchip_pic_output(struct irqchip *chip)

@@ -252,50 +252,46 @@ void vq_notify(struct virtqueue *vq)
 	virtio_irq(vq->vdev, vq->msix_vector);
 }
 
-size_t iov_to_buf(const struct iovec *iov, u32 n, size_t off, void *buf,
-		  size_t len)
+/* @len bytes between @buf and @iov from byte @off on: into @iov if @to_iov */
+static size_t iov_copy(const struct iovec *iov, u32 n, size_t off, u8 *buf,
+		       size_t len, bool to_iov)
 {
 	size_t done = 0;
 	u32 i;
 
 	for (i = 0; i < n && done < len; i++) {
+		u8 *base;
 		size_t l;
 
 		if (off >= iov[i].iov_len) {
 			off -= iov[i].iov_len;
 			continue;
 		}
+		base = (u8 *)iov[i].iov_base + off;
 		l = iov[i].iov_len - off;
 		if (l > len - done)
 			l = len - done;
-		memcpy((u8 *)buf + done, (u8 *)iov[i].iov_base + off, l);
+		if (to_iov)
+			memcpy(base, buf + done, l);
+		else
+			memcpy(buf + done, base, l);
 		done += l;
 		off = 0;
 	}
 	return done;
 }
 
+size_t iov_to_buf(const struct iovec *iov, u32 n, size_t off, void *buf,
+		  size_t len)
+{
+	return iov_copy(iov, n, off, buf, len, false);
+}
+
 size_t iov_from_buf(const struct iovec *iov, u32 n, size_t off,
 		    const void *buf, size_t len)
 {
-	size_t done = 0;
-	u32 i;
-
-	for (i = 0; i < n && done < len; i++) {
-		size_t l;
-
-		if (off >= iov[i].iov_len) {
-			off -= iov[i].iov_len;
-			continue;
-		}
-		l = iov[i].iov_len - off;
-		if (l > len - done)
-			l = len - done;
-		memcpy((u8 *)iov[i].iov_base + off, (const u8 *)buf + done, l);
-		done += l;
-		off = 0;
-	}
-	return done;
+	/* only read: iov_copy() writes @buf only when not @to_iov */
+	return iov_copy(iov, n, off, (u8 *)buf, len, true);
 }
 
 u32 iov_slice(const struct iovec *iov, u32 n, size_t off, size_t len,

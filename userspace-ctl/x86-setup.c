@@ -167,6 +167,23 @@ static int setup_real(enum cpu_mode mode, u64 load, u64 entry,
 	return 0;
 }
 
+/*
+ * Flat code (64-bit if @l) and data segments, TR the boot TSS (zeroed)
+ * behind selector @tss_sel of the GDT at @gdt (gpa BOOT_GDT).
+ */
+static void flat_segments(struct cpu_sregs *sr, u8 *gdt, u16 code_sel,
+			  u16 data_sel, u16 tss_sel, bool l)
+{
+	memset(gdt + (BOOT_TSS - BOOT_GDT), 0, BOOT_TSS_LIMIT + 1);
+	seg_flat(&sr->cs, code_sel, 0xb, l);
+	seg_flat(&sr->ds, data_sel, 0x3, false);
+	seg_flat(&sr->es, data_sel, 0x3, false);
+	seg_flat(&sr->fs, data_sel, 0x3, false);
+	seg_flat(&sr->gs, data_sel, 0x3, false);
+	seg_flat(&sr->ss, data_sel, 0x3, false);
+	seg_system(sr, tss_sel, BOOT_TSS, BOOT_TSS_LIMIT);
+}
+
 int x86_setup_boot(struct guest_mem *mem, enum cpu_mode mode, u64 load,
 		   u64 entry, struct boot_cpu *cpu)
 {
@@ -189,14 +206,7 @@ int x86_setup_boot(struct guest_mem *mem, enum cpu_mode mode, u64 load,
 		return -1;
 	}
 	x86_write_gdt(gdt, lm);
-	memset(gdt + (BOOT_TSS - BOOT_GDT), 0, BOOT_TSS_LIMIT + 1);
-	seg_flat(&sr->cs, GDT_SEL_CODE, 0xb, lm);
-	seg_flat(&sr->ds, GDT_SEL_DATA, 0x3, false);
-	seg_flat(&sr->es, GDT_SEL_DATA, 0x3, false);
-	seg_flat(&sr->fs, GDT_SEL_DATA, 0x3, false);
-	seg_flat(&sr->gs, GDT_SEL_DATA, 0x3, false);
-	seg_flat(&sr->ss, GDT_SEL_DATA, 0x3, false);
-	seg_system(sr, GDT_SEL_TSS, BOOT_TSS, BOOT_TSS_LIMIT);
+	flat_segments(sr, gdt, GDT_SEL_CODE, GDT_SEL_DATA, GDT_SEL_TSS, lm);
 	sr->gdt.base = BOOT_GDT;
 	sr->gdt.limit = GDT_LIMIT;
 	sr->idt.base = 0;
@@ -241,14 +251,8 @@ int x86_setup_linux64(struct guest_mem *mem, u64 entry, u64 zero_page,
 		return -1;
 	}
 	x86_write_linux_gdt(gdt);
-	memset(gdt + (BOOT_TSS - BOOT_GDT), 0, BOOT_TSS_LIMIT + 1);
-	seg_flat(&sr->cs, LINUX_SEL_CODE, 0xb, true);
-	seg_flat(&sr->ds, LINUX_SEL_DATA, 0x3, false);
-	seg_flat(&sr->es, LINUX_SEL_DATA, 0x3, false);
-	seg_flat(&sr->fs, LINUX_SEL_DATA, 0x3, false);
-	seg_flat(&sr->gs, LINUX_SEL_DATA, 0x3, false);
-	seg_flat(&sr->ss, LINUX_SEL_DATA, 0x3, false);
-	seg_system(sr, LINUX_SEL_TSS, BOOT_TSS, BOOT_TSS_LIMIT);
+	flat_segments(sr, gdt, LINUX_SEL_CODE, LINUX_SEL_DATA, LINUX_SEL_TSS,
+		      true);
 	sr->gdt.base = BOOT_GDT;
 	sr->gdt.limit = LINUX_GDT_LIMIT;
 	sr->cr0 = X86_CR0_PE | X86_CR0_ET | X86_CR0_PG;

@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
- * The harness of the platform device tests (test-platform.c, test-uart.c):
- * TEST lines, a struct vm from vm_init() on an accelerator whose
+ * The harness of the platform device tests (test-platform.c, test-uart.c),
+ * on top of harness.h: a struct vm from vm_init() on an accelerator whose
  * signal_msi, interrupt and set_irq_window record what they are given,
  * the interrupt controllers on its buses, and port/MMIO accessors that go
  * through the buses as a guest's accesses do.  Included once per test
@@ -11,7 +11,6 @@
 #define LVCTL_TEST_PLATFORM_HARNESS_H
 
 #include <errno.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -22,69 +21,9 @@
 #include "devices.h"
 #include "platform.h"
 
-static int failures;
-static char why[512];
-
-static inline void bad(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
-static inline void bad(const char *fmt, ...)
-{
-	va_list ap;
-
-	if (why[0])
-		return;
-	va_start(ap, fmt);
-	vsnprintf(why, sizeof(why), fmt, ap);
-	va_end(ap);
-}
-
-#define CHECK(cond, ...) do { if (!(cond)) bad(__VA_ARGS__); } while (0)
-/* each side evaluated once: many are register reads with side effects */
-#define CHECK_EQ(a, b) do { \
-	u64 a_ = (u64)(a), b_ = (u64)(b); \
-	CHECK(a_ == b_, "%s:%d: %s = 0x%llx, want 0x%llx", __func__, \
-	      __LINE__, #a, (unsigned long long)a_, \
-	      (unsigned long long)b_); \
-} while (0)
-
-static inline void begin(void)
-{
-	why[0] = '\0';
-}
-
-static inline void end(const char *name)
-{
-	if (why[0]) {
-		printf("TEST %s FAIL %s\n", name, why);
-		failures++;
-	} else {
-		printf("TEST %s PASS\n", name);
-	}
-	fflush(stdout);
-}
+#include "harness.h"
 
 /* ---- a VM with a recording accelerator ---- */
-
-#define MAX_MSIS	4096
-
-static pthread_mutex_t msi_lock = PTHREAD_MUTEX_INITIALIZER;
-static struct {
-	u64 addr;
-	u32 data;
-} msis[MAX_MSIS];
-static int nr_msis;
-
-static inline int fake_signal_msi(struct vm *vm, u64 addr, u32 data)
-{
-	(void)vm;
-	pthread_mutex_lock(&msi_lock);
-	if (nr_msis < MAX_MSIS) {
-		msis[nr_msis].addr = addr;
-		msis[nr_msis].data = data;
-	}
-	nr_msis++;
-	pthread_mutex_unlock(&msi_lock);
-	return 0;
-}
 
 static int injected[16], nr_injected;
 static bool window_asked;
@@ -128,37 +67,12 @@ static inline void count_intr(void *opaque)
 	__atomic_add_fetch(&intr_rises, 1, __ATOMIC_SEQ_CST);
 }
 
-static inline int msi_count(void)
-{
-	int n;
-
-	pthread_mutex_lock(&msi_lock);
-	n = nr_msis;
-	pthread_mutex_unlock(&msi_lock);
-	return n;
-}
-
-/* MSIs with @vector since index @from */
-static inline int msi_count_vector(int from, u8 vector)
-{
-	int i, n = 0;
-
-	pthread_mutex_lock(&msi_lock);
-	for (i = from; i < nr_msis && i < MAX_MSIS; i++)
-		if ((msis[i].data & 0xff) == vector)
-			n++;
-	pthread_mutex_unlock(&msi_lock);
-	return n;
-}
-
 /* A fresh VM with the interrupt controllers on its buses. */
 static inline void vm_fresh(void)
 {
 	vm_init(&vm);
 	vm.ops = &fake_ops;
-	pthread_mutex_lock(&msi_lock);
-	nr_msis = 0;
-	pthread_mutex_unlock(&msi_lock);
+	msi_log_reset();
 	irqchip_init(&chip, &vm, 1);
 	chip.intr_changed = count_intr;
 	intr_rises = 0;

@@ -12,15 +12,11 @@
  * if any failed.
  */
 #include <errno.h>
-#include <fcntl.h>
 #include <poll.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
-#include <sys/stat.h>
-#include <sys/wait.h>
 
 #include <asm/bootparam.h>
 #include <asm/e820.h>
@@ -32,79 +28,7 @@
 #include "loader.h"
 #include "x86.h"
 
-#define TMPDIR		"tmp"
-
-static const char *lvctl;
-static int failures;
-static char why[512];
-
-static void bad(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
-static void bad(const char *fmt, ...)
-{
-	va_list ap;
-
-	if (why[0])
-		return;
-	va_start(ap, fmt);
-	vsnprintf(why, sizeof(why), fmt, ap);
-	va_end(ap);
-}
-
-#define CHECK(cond, ...) do { if (!(cond)) bad(__VA_ARGS__); } while (0)
-#define CHECK_EQ(a, b) \
-	CHECK((u64)(a) == (u64)(b), "%s:%d: %s = 0x%llx, want 0x%llx", \
-	      __func__, __LINE__, #a, (unsigned long long)(a), \
-	      (unsigned long long)(b))
-
-static void begin(void)
-{
-	why[0] = '\0';
-}
-
-static void end(const char *name)
-{
-	if (why[0]) {
-		printf("TEST %s FAIL %s\n", name, why);
-		failures++;
-	} else {
-		printf("TEST %s PASS\n", name);
-	}
-	fflush(stdout);
-}
-
-static u64 rd64(const void *p)
-{
-	u64 v;
-
-	memcpy(&v, p, 8);
-	return v;
-}
-
-static u32 rd32(const void *p)
-{
-	u32 v;
-
-	memcpy(&v, p, 4);
-	return v;
-}
-
-static const char *write_file(const char *name, const void *data,
-			      size_t size)
-{
-	char buf[256];
-	char *path;
-	FILE *f;
-
-	snprintf(buf, sizeof(buf), TMPDIR "/%s", name);
-	path = strdup(buf);
-	f = path ? fopen(path, "wb") : NULL;
-	if (!f || (size && fwrite(data, 1, size, f) != size)) {
-		perror(buf);
-		exit(1);
-	}
-	fclose(f);
-	return path;		/* kept for the whole run */
-}
+#include "harness.h"
 
 /* ---- a synthetic bzImage ---- */
 
@@ -347,84 +271,6 @@ static void test_bzimage_load(void)
 	end("bzimage-relocate-low");
 }
 
-/* ---- lvctl as a child: one message, exit status 2 ---- */
-
-struct child {
-	int status;
-	char err[4096];
-	char out[4096];
-};
-
-static void read_all(int fd, char *buf, size_t size)
-{
-	size_t len = 0;
-	ssize_t n;
-
-	while (len + 1 < size && (n = read(fd, buf + len, size - 1 - len)) > 0)
-		len += n;
-	buf[len] = '\0';
-}
-
-static void run_lvctl(struct child *c, const char *const *args)
-{
-	const char *argv[32];
-	int err_pipe[2], out_pipe[2], st, i;
-	pid_t pid;
-
-	argv[0] = lvctl;
-	for (i = 0; args[i] && i < 30; i++)
-		argv[i + 1] = args[i];
-	argv[i + 1] = NULL;
-	if (pipe(err_pipe) || pipe(out_pipe)) {
-		perror("pipe");
-		exit(1);
-	}
-	pid = fork();
-	if (pid == 0) {
-		int null = open("/dev/null", O_RDONLY);
-
-		dup2(null, 0);
-		dup2(out_pipe[1], 1);
-		dup2(err_pipe[1], 2);
-		close(err_pipe[0]);
-		close(out_pipe[0]);
-		alarm(20);
-		execv(lvctl, (char **)argv);
-		_exit(127);
-	}
-	close(err_pipe[1]);
-	close(out_pipe[1]);
-	read_all(err_pipe[0], c->err, sizeof(c->err));
-	read_all(out_pipe[0], c->out, sizeof(c->out));
-	close(err_pipe[0]);
-	close(out_pipe[0]);
-	waitpid(pid, &st, 0);
-	c->status = WIFEXITED(st) ? WEXITSTATUS(st) : -WTERMSIG(st);
-}
-
-static void expect_usage_error(const char *name, const char *want,
-			       const char *const *args)
-{
-	struct child c;
-	char *nl;
-
-	begin();
-	run_lvctl(&c, args);
-	nl = strchr(c.err, '\n');
-	if (c.status != LVCTL_EXIT_USAGE)
-		bad("exit status %d, want 2 (stderr: %.200s)", c.status, c.err);
-	else if (strncmp(c.err, "lvctl: ", 7) || !nl || nl[1])
-		bad("want one 'lvctl: ' line on stderr, got '%.200s'", c.err);
-	else if (!strstr(c.err, want))
-		bad("message '%.*s' does not mention '%s'", (int)(nl - c.err),
-		    c.err, want);
-	else if (c.out[0])
-		bad("unexpected stdout '%.100s'", c.out);
-	end(name);
-}
-
-#define ARGS(...) ((const char *const[]){ __VA_ARGS__, NULL })
-
 /* write a broken variant of the bzImage; make_bzimage() restores it */
 static const char *broken(const char *name)
 {
@@ -432,6 +278,13 @@ static const char *broken(const char *name)
 
 	make_bzimage();
 	return p;
+}
+
+/* test @name: lvctl refuses the broken bzImage (as @file) saying @want */
+static void expect_broken(const char *file, const char *name,
+			  const char *want)
+{
+	expect_usage_error(name, want, ARGS("run", "--kernel", broken(file)));
 }
 
 static void test_bzimage_errors(void)
@@ -445,59 +298,43 @@ static void test_bzimage_errors(void)
 	initrd = write_file("big-initrd.img", big_initrd, sizeof(big_initrd));
 
 	memcpy(&bz_hdr()->header, "HdrX", 4);
-	p = broken("bz-no-hdrs.img");
-	expect_usage_error("bzimage-no-hdrs", "HdrS",
-			   ARGS("run", "--kernel", p));
+	expect_broken("bz-no-hdrs.img", "bzimage-no-hdrs", "HdrS");
 	expect_usage_error("bzimage-too-short", "HdrS",
 			   ARGS("run", "--kernel",
 				write_file("bz-short.img", bz, 0x200)));
 	bz_hdr()->version = 0x020b;
-	p = broken("bz-old.img");
-	expect_usage_error("bzimage-old-protocol", "2.11 is older than 2.12",
-			   ARGS("run", "--kernel", p));
+	expect_broken("bz-old.img", "bzimage-old-protocol",
+		      "2.11 is older than 2.12");
 	bz_hdr()->xloadflags = XLF_CAN_BE_LOADED_ABOVE_4G;
-	p = broken("bz-no-64.img");
-	expect_usage_error("bzimage-no-64bit-entry", "XLF_KERNEL_64",
-			   ARGS("run", "--kernel", p));
+	expect_broken("bz-no-64.img", "bzimage-no-64bit-entry",
+		      "XLF_KERNEL_64");
 	bz_hdr()->loadflags = 0;
-	p = broken("bz-zimage.img");
-	expect_usage_error("bzimage-zimage", "LOADED_HIGH",
-			   ARGS("run", "--kernel", p));
+	expect_broken("bz-zimage.img", "bzimage-zimage", "LOADED_HIGH");
 	bz_hdr()->boot_flag = 0x1234;
-	p = broken("bz-boot-flag.img");
-	expect_usage_error("bzimage-boot-flag", "boot_flag",
-			   ARGS("run", "--kernel", p));
+	expect_broken("bz-boot-flag.img", "bzimage-boot-flag", "boot_flag");
 	bz[0x201] = 0x10;
-	p = broken("bz-short-header.img");
-	expect_usage_error("bzimage-short-header", "too short",
-			   ARGS("run", "--kernel", p));
+	expect_broken("bz-short-header.img", "bzimage-short-header",
+		      "too short");
 	bz[0x201] = 0xff;
-	p = broken("bz-long-header.img");
-	expect_usage_error("bzimage-long-header", "past the zero page",
-			   ARGS("run", "--kernel", p));
+	expect_broken("bz-long-header.img", "bzimage-long-header",
+		      "past the zero page");
 	bz_hdr()->setup_sects = 40;
-	p = broken("bz-setup-sects.img");
-	expect_usage_error("bzimage-setup-sects-past-end", "past the end",
-			   ARGS("run", "--kernel", p));
+	expect_broken("bz-setup-sects.img", "bzimage-setup-sects-past-end",
+		      "past the end");
 	bz_hdr()->init_size = 0;
-	p = broken("bz-init-size.img");
-	expect_usage_error("bzimage-init-size-zero", "init_size",
-			   ARGS("run", "--kernel", p));
+	expect_broken("bz-init-size.img", "bzimage-init-size-zero",
+		      "init_size");
 	bz_hdr()->kernel_alignment = 0x3000;
-	p = broken("bz-align.img");
-	expect_usage_error("bzimage-bad-alignment", "kernel_alignment",
-			   ARGS("run", "--kernel", p));
+	expect_broken("bz-align.img", "bzimage-bad-alignment",
+		      "kernel_alignment");
 	bz_hdr()->init_size = 0x20000000;
-	p = broken("bz-huge.img");
-	expect_usage_error("bzimage-ram-too-small", "--mem 256M is too small",
-			   ARGS("run", "--kernel", p));
+	expect_broken("bz-huge.img", "bzimage-ram-too-small",
+		      "--mem 256M is too small");
 	expect_usage_error("bzimage-ram-too-small-mem", "--mem 8M is too small",
 			   ARGS("run", "--mem", "8M", "--kernel", good));
 	bz_hdr()->relocatable_kernel = 0;
 	bz_hdr()->pref_address = 0x80000;
-	p = broken("bz-low.img");
-	expect_usage_error("bzimage-fixed-below-1m", "below 1 MiB",
-			   ARGS("run", "--kernel", p));
+	expect_broken("bz-low.img", "bzimage-fixed-below-1m", "below 1 MiB");
 	bz_hdr()->cmdline_size = 10;
 	p = broken("bz-cmdline-size.img");
 	expect_usage_error("bzimage-cmdline-too-long", "at most 10",
@@ -858,82 +695,10 @@ static void test_acpi(void)
 
 /* ---- several vCPU threads against a scripted accelerator ---- */
 
-struct fake_vcpu {
-	struct vm_exit steps[8];
-	int n, pos;
-	volatile int immediate_exit;
-	u8 io[8];
-};
-
-static struct fake_vcpu fakes[LVCTL_MAX_VCPUS];
-
-/* a step whose run fails with EAGAIN (KVM: an AP just got INIT/SIPI) */
-#define FAKE_EAGAIN	0xea6a1
-
-static int fake_run(struct vcpu *vcpu, struct vm_exit *exit)
+/* a 32-bit OUT of 0 */
+static struct script_step exit_out32(u16 port)
 {
-	struct fake_vcpu *f = &fakes[vcpu->id];
-
-	if (f->immediate_exit) {
-		errno = EINTR;
-		return -1;
-	}
-	if (f->pos == f->n) {
-		/* a halted vCPU sleeps in the kernel until kicked */
-		while (!f->immediate_exit)
-			if (poll(NULL, 0, 1000) < 0 && errno == EINTR)
-				break;
-		errno = EINTR;
-		return -1;
-	}
-	*exit = f->steps[f->pos];
-	if (exit->kind == VM_EXIT_UNKNOWN && exit->unknown.reason == FAKE_EAGAIN) {
-		__atomic_add_fetch(&f->pos, 1, __ATOMIC_SEQ_CST);
-		errno = EAGAIN;
-		return -1;
-	}
-	if (exit->kind == VM_EXIT_IO)
-		exit->io.data = f->io;
-	__atomic_add_fetch(&f->pos, 1, __ATOMIC_SEQ_CST);
-	return 0;
-}
-
-static void fake_request_exit(struct vcpu *vcpu)
-{
-	fakes[vcpu->id].immediate_exit = 1;
-}
-
-static void fake_clear_exit_request(struct vcpu *vcpu)
-{
-	fakes[vcpu->id].immediate_exit = 0;
-}
-
-static const struct accel_ops fake_ops = {
-	.name = "fake",
-	.run = fake_run,
-	.request_exit = fake_request_exit,
-	.clear_exit_request = fake_clear_exit_request,
-};
-
-static struct vm_exit exit_of(enum vm_exit_kind kind)
-{
-	struct vm_exit e;
-
-	memset(&e, 0, sizeof(e));
-	e.kind = kind;
-	return e;
-}
-
-/* a 32-bit OUT of 0 (the fake vCPU's data buffer is zeroed) */
-static struct vm_exit exit_out32(u16 port)
-{
-	struct vm_exit e = exit_of(VM_EXIT_IO);
-
-	e.io.out = true;
-	e.io.port = port;
-	e.io.size = 4;
-	e.io.count = 1;
-	return e;
+	return io_step(true, port, 4, 1, NULL);
 }
 
 static struct vm fvm;
@@ -945,9 +710,9 @@ static void fake_smp_setup(int nr)
 	int i;
 
 	vm_init(&fvm);
-	fvm.ops = &fake_ops;
+	fvm.ops = &script_ops;
 	fvm.nr_vcpus = nr;
-	memset(fakes, 0, sizeof(fakes));
+	script_reset();
 	for (i = 0; i < nr; i++) {
 		fvm.vcpus[i].vm = &fvm;
 		fvm.vcpus[i].id = i;
@@ -983,8 +748,8 @@ static void test_smp_loop(void)
 	fakes[0].steps[1] = exit_out32(TEST_IO_SCRATCH);
 	fakes[0].steps[2] = exit_of(VM_EXIT_HLT);
 	fakes[0].n = 3;
-	fakes[1].steps[0] = exit_of(VM_EXIT_UNKNOWN);
-	fakes[1].steps[0].unknown.reason = FAKE_EAGAIN;
+	/* KVM: an AP that just got INIT/SIPI */
+	fakes[1].steps[0].err = EAGAIN;
 	fakes[1].steps[1] = exit_of(VM_EXIT_HLT);
 	fakes[1].n = 2;
 	CHECK(!vcpu_start(&fvm.vcpus[0]), "no thread");
@@ -1038,12 +803,7 @@ static void test_smp_loop(void)
 
 int main(int argc, char **argv)
 {
-	if (argc != 2) {
-		fprintf(stderr, "usage: test-boot PATH-TO-LVCTL\n");
-		return 2;
-	}
-	lvctl = argv[1];
-	mkdir(TMPDIR, 0755);
+	harness_start(argc, argv, "test-boot");
 	alarm(120);		/* a hung vCPU thread must not hang make test */
 
 	test_bzimage_load();
@@ -1052,6 +812,5 @@ int main(int argc, char **argv)
 	test_acpi();
 	test_smp_loop();
 
-	printf("%d test(s) failed\n", failures);
-	return failures ? 1 : 0;
+	return harness_finish();
 }

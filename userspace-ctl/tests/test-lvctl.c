@@ -13,15 +13,11 @@
  */
 #include <elf.h>
 #include <errno.h>
-#include <fcntl.h>
 #include <poll.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
-#include <sys/stat.h>
-#include <sys/wait.h>
 
 #include <linux/labvisor.h>
 
@@ -32,90 +28,7 @@
 #include "stats.h"
 #include "x86.h"
 
-#define TMPDIR		"tmp"
-
-static const char *lvctl;
-static int failures;
-static char why[512];
-
-/* record the first failure of the current test */
-static void bad(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
-static void bad(const char *fmt, ...)
-{
-	va_list ap;
-
-	if (why[0])
-		return;
-	va_start(ap, fmt);
-	vsnprintf(why, sizeof(why), fmt, ap);
-	va_end(ap);
-}
-
-#define CHECK(cond, ...) do { if (!(cond)) bad(__VA_ARGS__); } while (0)
-#define CHECK_EQ(a, b) \
-	CHECK((u64)(a) == (u64)(b), "%s:%d: %s = 0x%llx, want 0x%llx", \
-	      __func__, __LINE__, #a, (unsigned long long)(a), \
-	      (unsigned long long)(b))
-
-static void begin(void)
-{
-	why[0] = '\0';
-}
-
-static void end(const char *name)
-{
-	if (why[0]) {
-		printf("TEST %s FAIL %s\n", name, why);
-		failures++;
-	} else {
-		printf("TEST %s PASS\n", name);
-	}
-	fflush(stdout);
-}
-
-static u32 rd32(const void *p)
-{
-	u32 v;
-
-	memcpy(&v, p, 4);
-	return v;
-}
-
-static u64 rd64(const void *p)
-{
-	u64 v;
-
-	memcpy(&v, p, 8);
-	return v;
-}
-
-/* ---- files ---- */
-
-static const char *tmp_path(const char *name)
-{
-	char buf[256];
-	char *p;
-
-	snprintf(buf, sizeof(buf), TMPDIR "/%s", name);
-	p = strdup(buf);
-	if (!p)
-		exit(1);
-	return p;		/* kept for the whole run */
-}
-
-static const char *write_file(const char *name, const void *data,
-			      size_t size)
-{
-	const char *path = tmp_path(name);
-	FILE *f = fopen(path, "wb");
-
-	if (!f || (size && fwrite(data, 1, size, f) != size)) {
-		perror(path);
-		exit(1);
-	}
-	fclose(f);
-	return path;
-}
+#include "harness.h"
 
 static void put32(u8 *p, u32 v)
 {
@@ -200,88 +113,6 @@ static size_t make_elf64(u8 *buf, u64 paddr, u64 vaddr, u64 filesz,
 	memset(buf + 0x200, 0xcc, filesz);
 	return 0x200 + filesz;
 }
-
-/* ---- running lvctl ---- */
-
-struct child {
-	int status;		/* exit status, or -signal */
-	char err[4096];
-	char out[4096];
-};
-
-static void read_all(int fd, char *buf, size_t size)
-{
-	size_t len = 0;
-	ssize_t n;
-
-	while (len + 1 < size && (n = read(fd, buf + len, size - 1 - len)) > 0)
-		len += n;
-	buf[len] = '\0';
-}
-
-static void run_lvctl(struct child *c, const char *const *args)
-{
-	const char *argv[32];
-	int err_pipe[2], out_pipe[2], st, i;
-	pid_t pid;
-
-	argv[0] = lvctl;
-	for (i = 0; args[i] && i < 30; i++)
-		argv[i + 1] = args[i];
-	argv[i + 1] = NULL;
-	if (pipe(err_pipe) || pipe(out_pipe)) {
-		perror("pipe");
-		exit(1);
-	}
-	pid = fork();
-	if (pid == 0) {
-		int null = open("/dev/null", O_RDONLY);
-
-		dup2(null, 0);
-		dup2(out_pipe[1], 1);
-		dup2(err_pipe[1], 2);
-		close(err_pipe[0]);
-		close(out_pipe[0]);
-		alarm(20);
-		execv(lvctl, (char **)argv);
-		_exit(127);
-	}
-	close(err_pipe[1]);
-	close(out_pipe[1]);
-	read_all(err_pipe[0], c->err, sizeof(c->err));
-	read_all(out_pipe[0], c->out, sizeof(c->out));
-	close(err_pipe[0]);
-	close(out_pipe[0]);
-	waitpid(pid, &st, 0);
-	c->status = WIFEXITED(st) ? WEXITSTATUS(st) : -WTERMSIG(st);
-}
-
-/*
- * lvctl ARGS... must exit 2 and say exactly one line, "lvctl: ..."
- * containing @want.
- */
-static void expect_usage_error(const char *name, const char *want,
-			       const char *const *args)
-{
-	struct child c;
-	char *nl;
-
-	begin();
-	run_lvctl(&c, args);
-	nl = strchr(c.err, '\n');
-	if (c.status != LVCTL_EXIT_USAGE)
-		bad("exit status %d, want 2 (stderr: %.200s)", c.status, c.err);
-	else if (strncmp(c.err, "lvctl: ", 7) || !nl || nl[1])
-		bad("want one 'lvctl: ' line on stderr, got '%.200s'", c.err);
-	else if (!strstr(c.err, want))
-		bad("message '%.*s' does not mention '%s'", (int)(nl - c.err),
-		    c.err, want);
-	else if (c.out[0])
-		bad("unexpected stdout '%.100s'", c.out);
-	end(name);
-}
-
-#define ARGS(...) ((const char *const[]){ __VA_ARGS__, NULL })
 
 static void test_cli(void)
 {
@@ -1018,79 +849,6 @@ static void test_stats_format(void)
 
 /* ---- the vCPU loop against a scripted accelerator ---- */
 
-struct script_step {
-	struct vm_exit exit;
-	u8 io_data[16];
-	int err;		/* run fails with this errno */
-};
-
-static struct script_step *script;
-static int script_len, script_pos;
-static volatile int fake_immediate_exit;
-static u64 hc_ret;
-static u8 mmio_data[8];
-static u8 io_data[16];
-
-static int fake_run(struct vcpu *vcpu, struct vm_exit *exit)
-{
-	struct script_step *s;
-
-	(void)vcpu;
-	if (fake_immediate_exit) {
-		errno = EINTR;
-		return -1;
-	}
-	if (script_pos == script_len) {
-		/* wait for a signal, like a guest spinning */
-		while (!fake_immediate_exit)
-			poll(NULL, 0, 10);
-		errno = EINTR;
-		return -1;
-	}
-	s = &script[script_pos++];
-	if (s->err) {
-		errno = s->err;
-		return -1;
-	}
-	*exit = s->exit;
-	if (exit->kind == VM_EXIT_IO) {
-		memcpy(io_data, s->io_data, sizeof(io_data));
-		exit->io.data = io_data;
-	}
-	if (exit->kind == VM_EXIT_MMIO)
-		exit->mmio.data = mmio_data;
-	if (exit->kind == VM_EXIT_HYPERCALL)
-		exit->hypercall.ret = &hc_ret;
-	return 0;
-}
-
-static void fake_request_exit(struct vcpu *vcpu)
-{
-	(void)vcpu;
-	fake_immediate_exit = 1;
-}
-
-static void fake_clear_exit_request(struct vcpu *vcpu)
-{
-	(void)vcpu;
-	fake_immediate_exit = 0;
-}
-
-static int fake_get_stats(struct vcpu *vcpu, struct vcpu_stats *s)
-{
-	memset(s, 0, sizeof(*s));
-	s->user_exits = vcpu->user_exits;
-	return 0;
-}
-
-static const struct accel_ops fake_ops = {
-	.name = "fake",
-	.run = fake_run,
-	.request_exit = fake_request_exit,
-	.clear_exit_request = fake_clear_exit_request,
-	.get_stats = fake_get_stats,
-};
-
 struct fake_vm {
 	struct vm vm;
 	struct uart uart;
@@ -1104,7 +862,7 @@ static void fake_vm_setup(struct fake_vm *f, struct script_step *steps,
 			  int n)
 {
 	vm_init(&f->vm);
-	f->vm.ops = &fake_ops;
+	f->vm.ops = &script_ops;
 	f->vm.nr_vcpus = 1;
 	f->vm.vcpus[0].vm = &f->vm;
 	if (pipe(f->out)) {
@@ -1118,10 +876,9 @@ static void fake_vm_setup(struct fake_vm *f, struct script_step *steps,
 	test_io_register(&f->tio, &f->vm.io_bus);
 	test_mmio_init(&f->tmmio);
 	test_mmio_register(&f->tmmio, &f->vm.mmio_bus);
-	script = steps;
-	script_len = n;
-	script_pos = 0;
-	fake_immediate_exit = 0;
+	script_reset();
+	memcpy(fakes[0].steps, steps, n * sizeof(*steps));
+	fakes[0].n = n;
 }
 
 static void fake_vm_done(struct fake_vm *f)
@@ -1130,34 +887,9 @@ static void fake_vm_done(struct fake_vm *f)
 	close(f->out[1]);
 }
 
-static struct script_step io_step(bool out, u16 port, u8 size, u32 count,
-				  const void *data)
-{
-	struct script_step s;
-
-	memset(&s, 0, sizeof(s));
-	s.exit.kind = VM_EXIT_IO;
-	s.exit.io.out = out;
-	s.exit.io.port = port;
-	s.exit.io.size = size;
-	s.exit.io.count = count;
-	if (data)
-		memcpy(s.io_data, data, (size_t)size * count);
-	return s;
-}
-
-static struct script_step kind_step(enum vm_exit_kind kind)
-{
-	struct script_step s;
-
-	memset(&s, 0, sizeof(s));
-	s.exit.kind = kind;
-	return s;
-}
-
 static void test_vcpu_loop(void)
 {
-	struct script_step steps[8];
+	struct script_step steps[SCRIPT_MAX];
 	struct fake_vm f;
 	char got[32];
 	u32 zero = 0;
@@ -1166,20 +898,20 @@ static void test_vcpu_loop(void)
 	/* rep outsb to the UART, an MMIO read, a hypercall, then HLT */
 	begin();
 	steps[0] = io_step(true, 0x3f8, 1, 3, "ok\n");
-	steps[1] = kind_step(VM_EXIT_MMIO);
+	steps[1] = exit_of(VM_EXIT_MMIO);
 	steps[1].exit.mmio.gpa = TEST_MMIO_BASE + 2;
 	steps[1].exit.mmio.len = 2;
-	steps[2] = kind_step(VM_EXIT_HYPERCALL);
+	steps[2] = exit_of(VM_EXIT_HYPERCALL);
 	steps[2].exit.hypercall.nr = LV_HC_USER;
 	steps[2].exit.hypercall.args[0] = 40;
 	steps[2].exit.hypercall.args[3] = 1;
-	steps[3] = kind_step(VM_EXIT_HLT);
+	steps[3] = exit_of(VM_EXIT_HLT);
 	fake_vm_setup(&f, steps, 4);
 	vcpu_run_loop(&f.vm.vcpus[0]);
 	n = read(f.out[0], got, sizeof(got));
 	CHECK(n == 3 && !memcmp(got, "ok\n", 3), "UART got %zd bytes", n);
-	CHECK_EQ(le_load(mmio_data, 2), 0x160f);
-	CHECK_EQ(hc_ret, 42);
+	CHECK_EQ(le_load(fakes[0].mmio, 2), 0x160f);
+	CHECK_EQ(fakes[0].hc_ret, 42);
 	CHECK(f.vm.stopped && f.vm.stop_status == 0 &&
 	      !strcmp(f.vm.stop_reason, "hlt"), "stop %d '%s'",
 	      f.vm.stop_status, f.vm.stop_reason);
@@ -1191,28 +923,28 @@ static void test_vcpu_loop(void)
 	/* rep insb from the sequence port fills every item */
 	begin();
 	steps[0] = io_step(false, 0xe4, 1, 4, NULL);
-	steps[1] = kind_step(VM_EXIT_HLT);
+	steps[1] = exit_of(VM_EXIT_HLT);
 	fake_vm_setup(&f, steps, 2);
 	vcpu_run_loop(&f.vm.vcpus[0]);
-	CHECK(!memcmp(io_data, "\0\1\2\3", 4), "rep in data %u %u %u %u",
-	      io_data[0], io_data[1], io_data[2], io_data[3]);
+	CHECK(!memcmp(fakes[0].io, "\0\1\2\3", 4), "rep in data %u %u %u %u",
+	      fakes[0].io[0], fakes[0].io[1], fakes[0].io[2], fakes[0].io[3]);
 	CHECK_EQ(f.tio.in_seq, 4);
 	CHECK(f.vm.stop_status == 0, "status %d", f.vm.stop_status);
 	fake_vm_done(&f);
 
 	/* a 32-bit OUT of 0 to the debug-exit port: status 1 */
 	steps[0] = io_step(true, 0xf4, 4, 1, &zero);
-	steps[1] = kind_step(VM_EXIT_HLT);
+	steps[1] = exit_of(VM_EXIT_HLT);
 	fake_vm_setup(&f, steps, 2);
 	vcpu_run_loop(&f.vm.vcpus[0]);
-	CHECK(f.vm.stop_status == 1 && script_pos == 1, "status %d after %d exits",
-	      f.vm.stop_status, script_pos);
+	CHECK(f.vm.stop_status == 1 && fakes[0].pos == 1,
+	      "status %d after %d exits", f.vm.stop_status, fakes[0].pos);
 	fake_vm_done(&f);
 	end("vcpu-loop-rep-in");
 
 	/* stops: each with its status */
 	begin();
-	steps[0] = kind_step(VM_EXIT_SHUTDOWN);
+	steps[0] = exit_of(VM_EXIT_SHUTDOWN);
 	fake_vm_setup(&f, steps, 1);
 	vcpu_run_loop(&f.vm.vcpus[0]);
 	CHECK(f.vm.stop_status == 4 &&
@@ -1220,7 +952,7 @@ static void test_vcpu_loop(void)
 	      "shutdown: %d '%s'", f.vm.stop_status, f.vm.stop_reason);
 	fake_vm_done(&f);
 
-	steps[0] = kind_step(VM_EXIT_FAIL_ENTRY);
+	steps[0] = exit_of(VM_EXIT_FAIL_ENTRY);
 	steps[0].exit.fail_entry.hw_reason = 0x80000021;
 	steps[0].exit.fail_entry.check = LV_ENTRY_CHECK_GUEST_STATE;
 	fake_vm_setup(&f, steps, 1);
@@ -1231,7 +963,7 @@ static void test_vcpu_loop(void)
 	      "fail entry: %d '%s'", f.vm.stop_status, f.vm.stop_reason);
 	fake_vm_done(&f);
 
-	steps[0] = kind_step(VM_EXIT_INTERNAL);
+	steps[0] = exit_of(VM_EXIT_INTERNAL);
 	steps[0].exit.internal.suberror = LV_INTERNAL_UNHANDLED_EXIT;
 	steps[0].exit.internal.name = "unhandled exit";
 	steps[0].exit.internal.ndata = 2;
@@ -1252,7 +984,7 @@ static void test_vcpu_loop(void)
 	      "unknown port: %d '%s'", f.vm.stop_status, f.vm.stop_reason);
 	fake_vm_done(&f);
 
-	steps[0] = kind_step(VM_EXIT_MMIO);
+	steps[0] = exit_of(VM_EXIT_MMIO);
 	steps[0].exit.mmio.gpa = 0xe0000000;
 	steps[0].exit.mmio.len = 4;
 	steps[0].exit.mmio.is_write = true;
@@ -1263,7 +995,7 @@ static void test_vcpu_loop(void)
 	      "unknown mmio: %d '%s'", f.vm.stop_status, f.vm.stop_reason);
 	fake_vm_done(&f);
 
-	steps[0] = kind_step(VM_EXIT_UNKNOWN);
+	steps[0] = exit_of(VM_EXIT_UNKNOWN);
 	steps[0].exit.unknown.reason = 99;
 	fake_vm_setup(&f, steps, 1);
 	vcpu_run_loop(&f.vm.vcpus[0]);
@@ -1273,7 +1005,7 @@ static void test_vcpu_loop(void)
 
 	/* a failing run ioctl is status 2; a stray EINTR is retried */
 	steps[0].err = EINTR;
-	steps[1] = kind_step(VM_EXIT_HLT);
+	steps[1] = exit_of(VM_EXIT_HLT);
 	steps[1].err = EFAULT;
 	fake_vm_setup(&f, steps, 2);
 	vcpu_run_loop(&f.vm.vcpus[0]);
@@ -1305,12 +1037,7 @@ static void test_vcpu_loop(void)
 
 int main(int argc, char **argv)
 {
-	if (argc != 2) {
-		fprintf(stderr, "usage: test-lvctl PATH-TO-LVCTL\n");
-		return 2;
-	}
-	lvctl = argv[1];
-	mkdir(TMPDIR, 0755);
+	harness_start(argc, argv, "test-lvctl");
 
 	test_cli();
 	test_parse_size();
@@ -1329,6 +1056,5 @@ int main(int argc, char **argv)
 	test_stats_format();
 	test_vcpu_loop();
 
-	printf("%d test(s) failed\n", failures);
-	return failures ? 1 : 0;
+	return harness_finish();
 }

@@ -1119,9 +1119,7 @@ static void test_platform_setup(void)
 	CHECK_EQ(plat.absent_accesses, 2 + 1);
 	/* CMOS memory size for 64M */
 	CHECK_EQ(cmos_read(0x34) | cmos_read(0x35) << 8, (64 - 16) * 16);
-	pthread_mutex_lock(&msi_lock);
-	nr_msis = 0;
-	pthread_mutex_unlock(&msi_lock);
+	msi_log_reset();
 	/* the threads run: PIT IRQ 0 through the IOAPIC */
 	ioapic_route(2, 0x30, 0);
 	outb(0x43, 0x34);
@@ -1256,6 +1254,5 @@ int main(int argc, char **argv)
 	test_platform_setup();
 	test_hostile();
 
-	printf("%d test(s) failed\n", failures);
-	return failures ? 1 : 0;
+	return harness_finish();
 }

@@ -247,6 +247,5 @@ int main(int argc, char **argv)
 	test_uart_irq();
 	test_uart_rx();
 
-	printf("%d test(s) failed\n", failures);
-	return failures ? 1 : 0;
+	return harness_finish();
 }

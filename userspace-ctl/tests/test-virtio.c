@@ -6,10 +6,8 @@
  * and moves BARs, programs MSI-X, negotiates features and sets up queues
  * in the order Linux's virtio_pci_modern does, then drives the devices
  * with descriptor chains it builds in guest memory (blk against a
- * temporary image, rng, console over pipes, net over a socketpair), and
- * finally misbehaves: every hostile ring must break the device (NEEDS_RESET
- * and a config interrupt), leave memory outside guest RAM alone and leave
- * the process running; a reset brings the device back.
+ * temporary image, rng, console over pipes, net over a socketpair)
+ * (virtio-guest.h).  The misbehaving guest is test-virtio-hostile.c.
  *
  *   test-virtio PATH-TO-LVCTL
  */
@@ -17,7 +15,6 @@
 #include <fcntl.h>
 #include <poll.h>
 #include <signal.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -25,7 +22,6 @@
 #include <unistd.h>
 #include <sys/ioctl.h>
 #include <sys/socket.h>
-#include <sys/stat.h>
 #include <arpa/inet.h>
 #include <net/if.h>
 #include <linux/if_ether.h>
@@ -41,607 +37,8 @@
 #include "pci.h"
 #include "virtio.h"
 
-#define TMPDIR		"tmp"
-#define MEM_SIZE	(16 * SZ_1M)
-#define MSI_ADDR	0xfee00000ULL
-
-static int failures;
-static char why[512];
-
-static void bad(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
-static void bad(const char *fmt, ...)
-{
-	va_list ap;
-
-	if (why[0])
-		return;
-	va_start(ap, fmt);
-	vsnprintf(why, sizeof(why), fmt, ap);
-	va_end(ap);
-}
-
-#define CHECK(cond, ...) do { if (!(cond)) bad(__VA_ARGS__); } while (0)
-#define CHECK_EQ(a, b) \
-	CHECK((u64)(a) == (u64)(b), "%s:%d: %s = 0x%llx, want 0x%llx", \
-	      __func__, __LINE__, #a, (unsigned long long)(a), \
-	      (unsigned long long)(b))
-
-static void begin(void)
-{
-	why[0] = '\0';
-}
-
-static void end(const char *name)
-{
-	if (why[0]) {
-		printf("TEST %s FAIL %s\n", name, why);
-		failures++;
-	} else {
-		printf("TEST %s PASS\n", name);
-	}
-	fflush(stdout);
-}
-
-/* ---- the fake accelerator ---- */
-
-#define LOG_MAX	256
-
-static pthread_mutex_t fake_lock = PTHREAD_MUTEX_INITIALIZER;
-static struct { u64 addr; u32 data; } msi_log[LOG_MAX];
-static int nr_msi;
-static struct { int fd; u64 addr; u32 data; bool assign; } irqfd_log[LOG_MAX];
-static int nr_irqfd;
-static struct { u64 addr; int fd; bool assign; } ioev_log[LOG_MAX];
-static int nr_ioev;
-
-static void fake_reset(void)
-{
-	pthread_mutex_lock(&fake_lock);
-	nr_msi = nr_irqfd = nr_ioev = 0;
-	pthread_mutex_unlock(&fake_lock);
-}
-
-static int fake_signal_msi(struct vm *vm, u64 addr, u32 data)
-{
-	(void)vm;
-	pthread_mutex_lock(&fake_lock);
-	if (nr_msi < LOG_MAX) {
-		msi_log[nr_msi].addr = addr;
-		msi_log[nr_msi].data = data;
-		nr_msi++;
-	}
-	pthread_mutex_unlock(&fake_lock);
-	return 0;
-}
-
-static int fake_irqfd(struct vm *vm, int fd, u64 addr, u32 data, bool assign)
-{
-	(void)vm;
-	pthread_mutex_lock(&fake_lock);
-	if (nr_irqfd < LOG_MAX) {
-		irqfd_log[nr_irqfd].fd = fd;
-		irqfd_log[nr_irqfd].addr = addr;
-		irqfd_log[nr_irqfd].data = data;
-		irqfd_log[nr_irqfd].assign = assign;
-		nr_irqfd++;
-	}
-	pthread_mutex_unlock(&fake_lock);
-	return 0;
-}
-
-static int fake_ioeventfd(struct vm *vm, u64 addr, u32 len, bool pio, int fd,
-			  bool assign)
-{
-	(void)vm;
-	if (len != 2 || pio)
-		return -1;
-	pthread_mutex_lock(&fake_lock);
-	if (nr_ioev < LOG_MAX) {
-		ioev_log[nr_ioev].addr = addr;
-		ioev_log[nr_ioev].fd = fd;
-		ioev_log[nr_ioev].assign = assign;
-		nr_ioev++;
-	}
-	pthread_mutex_unlock(&fake_lock);
-	return 0;
-}
-
-/* signal_msi only: doorbells are MMIO exits, interrupts direct */
-static const struct accel_ops ops_plain = {
-	.name = "fake-plain",
-	.signal_msi = fake_signal_msi,
-};
-
-/* the fast path: ioeventfd and irqfd */
-static const struct accel_ops ops_fast = {
-	.name = "fake-fast",
-	.signal_msi = fake_signal_msi,
-	.irqfd = fake_irqfd,
-	.ioeventfd = fake_ioeventfd,
-};
-
-static int count_msi(u64 addr, u32 data)
-{
-	int i, n = 0;
-
-	pthread_mutex_lock(&fake_lock);
-	for (i = 0; i < nr_msi; i++)
-		if (msi_log[i].addr == addr && msi_log[i].data == data)
-			n++;
-	pthread_mutex_unlock(&fake_lock);
-	return n;
-}
-
-/* the fd the fake "kernel" signals for doorbell writes at @addr, or -1 */
-static int ioev_fd(u64 addr)
-{
-	int i, fd = -1;
-
-	pthread_mutex_lock(&fake_lock);
-	for (i = 0; i < nr_ioev; i++)
-		if (ioev_log[i].addr == addr)
-			fd = ioev_log[i].assign ? ioev_log[i].fd : -1;
-	pthread_mutex_unlock(&fake_lock);
-	return fd;
-}
-
-/* ---- the VM: guest RAM, a guard pattern around it, buses ---- */
-
-static struct vm vm;
-static struct pci *pci;
-static u64 galloc_next;
-
-static void slack_fill(void)
-{
-	u8 *map = vm.mem.map;
-
-	memset(map, 0xa5, vm.mem.hva - map);
-	memset(vm.mem.hva + vm.mem.size, 0xa5,
-	       map + vm.mem.map_size - (vm.mem.hva + vm.mem.size));
-}
-
-/* true when no byte outside guest RAM (in our mapping) changed */
-static bool slack_intact(void)
-{
-	u8 *map = vm.mem.map, *p;
-
-	for (p = map; p < vm.mem.hva; p++)
-		if (*p != 0xa5)
-			return false;
-	for (p = vm.mem.hva + vm.mem.size; p < map + vm.mem.map_size; p++)
-		if (*p != 0xa5)
-			return false;
-	return true;
-}
-
-static void vm_begin(const struct accel_ops *ops)
-{
-	vm_init(&vm);
-	vm.ops = ops;
-	if (guest_mem_alloc(&vm.mem, MEM_SIZE))
-		exit(1);
-	slack_fill();
-	pci = pci_setup(&vm);
-	if (!pci)
-		exit(1);
-	galloc_next = SZ_1M;
-	fake_reset();
-}
-
-static void vm_end(void)
-{
-	guest_mem_free(&vm.mem);
-	free(pci);
-	pci = NULL;
-}
-
-static u64 galloc(u64 size, u64 align)
-{
-	u64 gpa = (galloc_next + align - 1) & ~(align - 1);
-
-	galloc_next = gpa + size;
-	return gpa;
-}
-
-static void *gptr(u64 gpa)
-{
-	return vm.mem.hva + gpa;
-}
-
-/* ---- the guest's view: conf1, MMIO ---- */
-
-static bool io_acc(u16 port, void *data, u32 len, bool w)
-{
-	return bus_dispatch(&vm.io_bus, port, data, len, w);
-}
-
-static u32 conf_read_bdf(int bus, int slot, int fn, u32 off, u32 len)
-{
-	u8 d[4];
-
-	le_store(d, 4, 0x80000000u | bus << 16 | slot << 11 | fn << 8 |
-		 (off & 0xfc));
-	io_acc(PCI_CONF1_ADDR_PORT, d, 4, true);
-	memset(d, 0, 4);
-	io_acc(PCI_CONF1_DATA_PORT + (off & 3), d, len, false);
-	return le_load(d, len);
-}
-
-static u32 conf_read(int slot, u32 off, u32 len)
-{
-	return conf_read_bdf(0, slot, 0, off, len);
-}
-
-static void conf_write(int slot, u32 off, u32 len, u32 v)
-{
-	u8 d[4];
-
-	le_store(d, 4, 0x80000000u | slot << 11 | (off & 0xfc));
-	io_acc(PCI_CONF1_ADDR_PORT, d, 4, true);
-	le_store(d, 4, v);
-	io_acc(PCI_CONF1_DATA_PORT + (off & 3), d, len, true);
-}
-
-static bool mmio_ok;
-
-static u64 mr(u64 gpa, u32 len)
-{
-	u8 d[8] = { 0 };
-
-	mmio_ok = bus_dispatch(&vm.mmio_bus, gpa, d, len, false);
-	return le_load(d, len);
-}
-
-static void mw(u64 gpa, u32 len, u64 v)
-{
-	u8 d[8];
-
-	le_store(d, len, v);
-	mmio_ok = bus_dispatch(&vm.mmio_bus, gpa, d, len, true);
-}
-
-/* ---- a guest driver ---- */
-
-struct tq {
-	u16 size;
-	struct vring_desc *desc;
-	struct vring_avail *avail;
-	struct vring_used *used;
-	u64 desc_gpa, avail_gpa, used_gpa;
-	u16 avail_idx, next_desc, last_used;
-	u64 notify;
-};
-
-struct gdev {
-	int slot;
-	u64 bar;
-	u64 common, isr, devcfg, notify;
-	u32 notify_mult;
-	u8 msix_cap;
-	u8 pci_cfg;
-	u16 nq;
-	struct tq q[VIRTIO_MAX_QUEUES];
-	struct virtio_dev *vdev;
-};
-
-static int find_slot(u16 device_id)
-{
-	int s;
-
-	for (s = 0; s < PCI_MAX_SLOTS; s++)
-		if (conf_read(s, PCI_VENDOR_ID, 2) == VIRTIO_PCI_VENDOR_ID &&
-		    conf_read(s, PCI_DEVICE_ID, 2) == device_id)
-			return s;
-	return -1;
-}
-
-static u64 bar_read(int slot)
-{
-	return (conf_read(slot, PCI_BASE_ADDRESS_0, 4) & ~0xfu) |
-	       (u64)conf_read(slot, PCI_BASE_ADDRESS_1, 4) << 32;
-}
-
-/* virtio_pci_modern's probe: the capabilities, the BAR, MSI-X */
-static bool gdev_probe(struct gdev *g, struct virtio_dev *vdev)
-{
-	u8 cap;
-
-	memset(g, 0, sizeof(*g));
-	g->vdev = vdev;
-	g->slot = find_slot(VIRTIO_PCI_DEVICE_BASE + vdev->ops->type);
-	if (g->slot < 0) {
-		bad("no device %04x on the bus", VIRTIO_PCI_DEVICE_BASE + vdev->ops->type);
-		return false;
-	}
-	g->bar = bar_read(g->slot);
-	if (!(conf_read(g->slot, PCI_STATUS, 2) & PCI_STATUS_CAP_LIST)) {
-		bad("no capability list");
-		return false;
-	}
-	for (cap = conf_read(g->slot, PCI_CAPABILITY_LIST, 1); cap;
-	     cap = conf_read(g->slot, cap + 1, 1)) {
-		u8 id = conf_read(g->slot, cap, 1);
-		u8 type = conf_read(g->slot, cap + 3, 1);
-		u64 off = conf_read(g->slot, cap + 8, 4);
-
-		if (id == PCI_CAP_ID_MSIX) {
-			g->msix_cap = cap;
-			continue;
-		}
-		if (id != PCI_CAP_ID_VNDR)
-			continue;
-		if (conf_read(g->slot, cap + 4, 1) != 0) {
-			bad("capability in BAR %u", conf_read(g->slot, cap + 4, 1));
-			return false;
-		}
-		switch (type) {
-		case VIRTIO_PCI_CAP_COMMON_CFG:
-			g->common = g->bar + off;
-			break;
-		case VIRTIO_PCI_CAP_NOTIFY_CFG:
-			g->notify = g->bar + off;
-			g->notify_mult = conf_read(g->slot, cap + 16, 4);
-			break;
-		case VIRTIO_PCI_CAP_ISR_CFG:
-			g->isr = g->bar + off;
-			break;
-		case VIRTIO_PCI_CAP_DEVICE_CFG:
-			g->devcfg = g->bar + off;
-			break;
-		case VIRTIO_PCI_CAP_PCI_CFG:
-			g->pci_cfg = cap;
-			break;
-		}
-	}
-	if (!g->common || !g->notify || !g->isr || !g->msix_cap || !g->pci_cfg) {
-		bad("missing capability");
-		return false;
-	}
-	return true;
-}
-
-#define COMMON(g, f)	((g)->common + VIRTIO_PCI_COMMON_##f)
-
-static u32 msix_data(int v)
-{
-	return 0x40 + v;
-}
-
-/* MSI-X: enable with the function masked, program, unmask (as Linux) */
-static void gdev_msix(struct gdev *g, u16 nvec)
-{
-	u32 table = conf_read(g->slot, g->msix_cap + PCI_MSIX_TABLE, 4);
-	u64 t = g->bar + (table & ~7u);
-	u16 i;
-
-	conf_write(g->slot, g->msix_cap + PCI_MSIX_FLAGS, 2,
-		   PCI_MSIX_FLAGS_ENABLE | PCI_MSIX_FLAGS_MASKALL);
-	for (i = 0; i < nvec; i++) {
-		mw(t + 16 * i, 4, MSI_ADDR);
-		mw(t + 16 * i + 4, 4, 0);
-		mw(t + 16 * i + 8, 4, msix_data(i));
-		mw(t + 16 * i + 12, 4, 0);
-	}
-	conf_write(g->slot, g->msix_cap + PCI_MSIX_FLAGS, 2,
-		   PCI_MSIX_FLAGS_ENABLE);
-}
-
-/* reset, ACKNOWLEDGE, DRIVER, features, FEATURES_OK; false if refused */
-static bool gdev_negotiate(struct gdev *g, u64 want)
-{
-	u64 have;
-	u8 st;
-
-	mw(COMMON(g, STATUS), 1, 0);
-	if (mr(COMMON(g, STATUS), 1) != 0)
-		bad("status not 0 after reset");
-	mw(COMMON(g, STATUS), 1, VIRTIO_CONFIG_S_ACKNOWLEDGE);
-	mw(COMMON(g, STATUS), 1, VIRTIO_CONFIG_S_ACKNOWLEDGE |
-	   VIRTIO_CONFIG_S_DRIVER);
-	mw(COMMON(g, DFSELECT), 4, 0);
-	have = mr(COMMON(g, DF), 4);
-	mw(COMMON(g, DFSELECT), 4, 1);
-	have |= mr(COMMON(g, DF), 4) << 32;
-	want &= have;
-	mw(COMMON(g, GFSELECT), 4, 0);
-	mw(COMMON(g, GF), 4, (u32)want);
-	mw(COMMON(g, GFSELECT), 4, 1);
-	mw(COMMON(g, GF), 4, want >> 32);
-	mw(COMMON(g, STATUS), 1, VIRTIO_CONFIG_S_ACKNOWLEDGE |
-	   VIRTIO_CONFIG_S_DRIVER | VIRTIO_CONFIG_S_FEATURES_OK);
-	st = mr(COMMON(g, STATUS), 1);
-	return st & VIRTIO_CONFIG_S_FEATURES_OK;
-}
-
-static void tq_alloc(struct tq *q, u16 size)
-{
-	memset(q, 0, sizeof(*q));
-	q->size = size;
-	q->desc_gpa = galloc(16 * size, 16);
-	q->avail_gpa = galloc(6 + 2 * size, 2);
-	q->used_gpa = galloc(6 + 8 * size, 4);
-	q->desc = gptr(q->desc_gpa);
-	q->avail = gptr(q->avail_gpa);
-	q->used = gptr(q->used_gpa);
-	memset(q->desc, 0, 16 * size);
-	memset(q->avail, 0, 6 + 2 * size);
-	memset(q->used, 0, 6 + 8 * size);
-}
-
-/* queue setup as vp_modern_find_vqs: select, size, addresses, vector, enable */
-static bool gdev_queue(struct gdev *g, u16 qi, u16 size, u16 vector)
-{
-	struct tq *q = &g->q[qi];
-	u16 max;
-
-	mw(COMMON(g, Q_SELECT), 2, qi);
-	max = mr(COMMON(g, Q_SIZE), 2);
-	if (!max) {
-		bad("queue %u absent", qi);
-		return false;
-	}
-	if (!size || size > max)
-		size = max;
-	tq_alloc(q, size);
-	mw(COMMON(g, Q_SIZE), 2, size);
-	mw(COMMON(g, Q_DESCLO), 4, (u32)q->desc_gpa);
-	mw(COMMON(g, Q_DESCHI), 4, q->desc_gpa >> 32);
-	mw(COMMON(g, Q_AVAILLO), 4, (u32)q->avail_gpa);
-	mw(COMMON(g, Q_AVAILHI), 4, q->avail_gpa >> 32);
-	mw(COMMON(g, Q_USEDLO), 4, (u32)q->used_gpa);
-	mw(COMMON(g, Q_USEDHI), 4, q->used_gpa >> 32);
-	mw(COMMON(g, Q_MSIX), 2, vector);
-	if (mr(COMMON(g, Q_MSIX), 2) != vector) {
-		bad("queue %u: vector %u refused", qi, vector);
-		return false;
-	}
-	q->notify = g->notify + g->notify_mult * mr(COMMON(g, Q_NOFF), 2);
-	mw(COMMON(g, Q_ENABLE), 2, 1);
-	return mr(COMMON(g, Q_ENABLE), 2) == 1;
-}
-
-#define STD_FEATURES	((1ULL << VIRTIO_F_VERSION_1) | \
-			 (1ULL << VIRTIO_RING_F_INDIRECT_DESC))
-
-/* the whole bring-up; queues use vectors 0..nq-1, config vector nq */
-static bool gdev_up(struct gdev *g, struct virtio_dev *vdev, u64 features)
-{
-	u16 i;
-
-	if (!gdev_probe(g, vdev))
-		return false;
-	gdev_msix(g, vdev->ops->nr_queues + 1);
-	if (!gdev_negotiate(g, features | STD_FEATURES)) {
-		bad("FEATURES_OK refused");
-		return false;
-	}
-	g->nq = mr(COMMON(g, NUMQ), 2);
-	mw(COMMON(g, MSIX), 2, g->nq);
-	if (mr(COMMON(g, MSIX), 2) != g->nq) {
-		bad("config vector refused");
-		return false;
-	}
-	for (i = 0; i < g->nq; i++)
-		if (!gdev_queue(g, i, 0, i))
-			return false;
-	mw(COMMON(g, STATUS), 1, VIRTIO_CONFIG_S_ACKNOWLEDGE |
-	   VIRTIO_CONFIG_S_DRIVER | VIRTIO_CONFIG_S_FEATURES_OK |
-	   VIRTIO_CONFIG_S_DRIVER_OK);
-	return mr(COMMON(g, STATUS), 1) & VIRTIO_CONFIG_S_DRIVER_OK;
-}
-
-struct gbuf {
-	u64 gpa;
-	u32 len;
-	bool write;
-};
-
-/* a chain of @n descriptors from the next free ones; returns the head */
-static u16 tq_add(struct tq *q, const struct gbuf *b, int n)
-{
-	u16 head = q->next_desc;
-	int i;
-
-	for (i = 0; i < n; i++) {
-		u16 d = (head + i) % q->size;
-
-		q->desc[d].addr = b[i].gpa;
-		q->desc[d].len = b[i].len;
-		q->desc[d].flags = (b[i].write ? VRING_DESC_F_WRITE : 0) |
-				   (i < n - 1 ? VRING_DESC_F_NEXT : 0);
-		q->desc[d].next = (d + 1) % q->size;
-	}
-	q->next_desc = (head + n) % q->size;
-	q->avail->ring[q->avail_idx % q->size] = head;
-	__atomic_store_n(&q->avail->idx, ++q->avail_idx, __ATOMIC_RELEASE);
-	return head;
-}
-
-/* the doorbell: through the fake kernel's ioeventfd, or an MMIO write */
-static void tq_kick(struct gdev *g, u16 qi)
-{
-	struct tq *q = &g->q[qi];
-	int fd = ioev_fd(q->notify);
-	u64 one = 1;
-
-	if (fd >= 0) {
-		if (write(fd, &one, sizeof(one)) != sizeof(one))
-			bad("eventfd write");
-		return;
-	}
-	mw(q->notify, 2, qi);
-	if (!mmio_ok)
-		bad("doorbell at 0x%llx unclaimed", (unsigned long long)q->notify);
-}
-
-static bool wait_cond(bool (*cond)(void *), void *arg)
-{
-	int i;
-
-	for (i = 0; i < 2000; i++) {
-		if (cond(arg))
-			return true;
-		usleep(1000);
-	}
-	return cond(arg);
-}
-
-struct used_wait {
-	struct tq *q;
-	u16 want;
-};
-
-static bool used_reached(void *arg)
-{
-	struct used_wait *w = arg;
-
-	return (u16)(__atomic_load_n(&w->q->used->idx, __ATOMIC_ACQUIRE) -
-		     w->want) < 0x8000;
-}
-
-/* wait for the next used element; its len, or -1 on timeout */
-static long tq_wait(struct tq *q, u16 *id)
-{
-	struct used_wait w = { q, (u16)(q->last_used + 1) };
-	struct vring_used_elem *u;
-
-	if (!wait_cond(used_reached, &w))
-		return -1;
-	u = &q->used->ring[q->last_used % q->size];
-	q->last_used++;
-	if (id)
-		*id = u->id;
-	return u->len;
-}
-
-struct msi_wait {
-	u64 addr;
-	u32 data;
-	int n;
-};
-
-static bool msi_reached(void *arg)
-{
-	struct msi_wait *w = arg;
-
-	return count_msi(w->addr, w->data) >= w->n;
-}
-
-/* the device thread signals after publishing the used index: wait for it */
-static int wait_msi(u32 data, int n)
-{
-	struct msi_wait w = { MSI_ADDR, data, n };
-
-	wait_cond(msi_reached, &w);
-	return count_msi(MSI_ADDR, data);
-}
-
-static bool broken_now(void *arg)
-{
-	struct gdev *g = arg;
-
-	return mr(COMMON(g, STATUS), 1) & VIRTIO_CONFIG_S_NEEDS_RESET;
-}
+#include "harness.h"
+#include "virtio-guest.h"
 
 /* ---- PCI ---- */
 
@@ -863,13 +260,13 @@ static void test_msix(const struct accel_ops *ops, const char *name)
 
 	/* MSI-X off: the interrupt is lost (no INTx) */
 	pci_msix_notify(dev, 0);
-	CHECK_EQ(nr_msi, 0);
+	CHECK_EQ(msi_count(), 0);
 	CHECK_EQ(mr(pba, 8), 0);
 
 	gdev_msix(&g, 2);
 	mw(table + 12, 4, 1);			/* mask vector 0 */
 	pci_msix_notify(dev, 0);
-	CHECK_EQ(nr_msi, 0);
+	CHECK_EQ(msi_count(), 0);
 	CHECK_EQ(mr(pba, 8), 1);
 	mw(table + 12, 4, 0);			/* unmask: fires */
 	CHECK_EQ(mr(pba, 8), 0);
@@ -880,9 +277,9 @@ static void test_msix(const struct accel_ops *ops, const char *name)
 		CHECK_EQ(irqfd_log[0].fd, dev->msix[0].efd);
 		CHECK(read(dev->msix[0].efd, &cnt, 8) == 8 && cnt == 1,
 		      "irqfd eventfd not signalled");
-		CHECK_EQ(nr_msi, 0);
+		CHECK_EQ(msi_count(), 0);
 	} else {
-		CHECK_EQ(count_msi(MSI_ADDR, msix_data(0)), 1);
+		CHECK_EQ(msi_count_match(MSI_ADDR, msix_data(0)), 1);
 	}
 
 	/* function mask: pending, fires when cleared */
@@ -893,7 +290,7 @@ static void test_msix(const struct accel_ops *ops, const char *name)
 	conf_write(g.slot, g.msix_cap + PCI_MSIX_FLAGS, 2, PCI_MSIX_FLAGS_ENABLE);
 	CHECK_EQ(mr(pba, 4), 0);
 	if (!ops->irqfd)
-		CHECK_EQ(count_msi(MSI_ADDR, msix_data(1)), 1);
+		CHECK_EQ(msi_count_match(MSI_ADDR, msix_data(1)), 1);
 
 	/* a new message: the irqfd is re-registered with it */
 	mw(table + 8, 4, 0x77);
@@ -903,7 +300,7 @@ static void test_msix(const struct accel_ops *ops, const char *name)
 		CHECK_EQ(irqfd_log[nr_irqfd - 1].data, 0x77);
 		CHECK_EQ(irqfd_log[nr_irqfd - 1].assign, true);
 	} else {
-		CHECK_EQ(count_msi(MSI_ADDR, 0x77), 1);
+		CHECK_EQ(msi_count_match(MSI_ADDR, 0x77), 1);
 	}
 	/* the PBA is read-only; reserved vector-control bits read 0 */
 	mw(pba, 4, 0xffffffff);
@@ -1023,81 +420,6 @@ out:
 
 /* ---- blk ---- */
 
-#define IMG_SECTORS	2048	/* 1 MiB */
-
-static u8 img_data[IMG_SECTORS * 512];
-
-static const char *make_image(const char *name)
-{
-	static char path[256];
-	unsigned int i, x = 12345;
-	int fd;
-
-	mkdir(TMPDIR, 0755);
-	snprintf(path, sizeof(path), TMPDIR "/%s", name);
-	for (i = 0; i < sizeof(img_data); i++) {
-		x = x * 1103515245 + 12345;
-		img_data[i] = x >> 16;
-	}
-	fd = open(path, O_RDWR | O_CREAT | O_TRUNC, 0644);
-	if (fd < 0 || write(fd, img_data, sizeof(img_data)) !=
-	    (ssize_t)sizeof(img_data)) {
-		perror(path);
-		exit(1);
-	}
-	close(fd);
-	return path;
-}
-
-static u32 fnv(const void *p, size_t n)
-{
-	const u8 *b = p;
-	u32 h = 2166136261u;
-
-	while (n--)
-		h = (h ^ *b++) * 16777619u;
-	return h;
-}
-
-struct blkreq {
-	u64 hdr, data, status;
-};
-
-static void blkreq_alloc(struct blkreq *r, u32 data_len)
-{
-	r->hdr = galloc(16, 16);
-	r->data = galloc(data_len ? data_len : 1, 512);
-	r->status = galloc(1, 1);
-}
-
-/* one request: header, data (split in two descriptors), status */
-static long blk_do(struct gdev *g, struct blkreq *r, u32 type, u64 sector,
-		   u32 len, bool data_write, u8 *status)
-{
-	struct virtio_blk_outhdr *h = gptr(r->hdr);
-	struct gbuf b[4];
-	int n = 0;
-	long used;
-
-	h->type = type;
-	h->ioprio = 0;
-	h->sector = sector;
-	*(u8 *)gptr(r->status) = 0xee;
-	b[n++] = (struct gbuf){ r->hdr, 16, false };
-	if (len > 512) {
-		b[n++] = (struct gbuf){ r->data, 512, data_write };
-		b[n++] = (struct gbuf){ r->data + 512, len - 512, data_write };
-	} else if (len) {
-		b[n++] = (struct gbuf){ r->data, len, data_write };
-	}
-	b[n++] = (struct gbuf){ r->status, 1, true };
-	tq_add(&g->q[0], b, n);
-	tq_kick(g, 0);
-	used = tq_wait(&g->q[0], NULL);
-	*status = *(u8 *)gptr(r->status);
-	return used;
-}
-
 static void test_blk(const struct accel_ops *ops, const char *name)
 {
 	const char *path = make_image("blk.img");
@@ -1199,7 +521,7 @@ static void test_blk(const struct accel_ops *ops, const char *name)
 		g.q[0].avail->flags = VRING_AVAIL_F_NO_INTERRUPT;
 		blk_do(&g, &r, VIRTIO_BLK_T_FLUSH, 0, 0, false, &st);
 		usleep(20000);
-		CHECK_EQ(count_msi(MSI_ADDR, msix_data(0)), 8);
+		CHECK_EQ(msi_count_match(MSI_ADDR, msix_data(0)), 8);
 		g.q[0].avail->flags = 0;
 		blk_do(&g, &r, VIRTIO_BLK_T_FLUSH, 0, 0, false, &st);
 		CHECK_EQ(wait_msi(msix_data(0), 9), 9);
@@ -1561,475 +883,6 @@ out:
 	end("net_tap");
 }
 
-/* ---- a hostile driver ---- */
-
-enum hostile {
-	H_AVAIL_AHEAD,
-	H_HEAD_RANGE,
-	H_LOOP,
-	H_NEXT_RANGE,
-	H_OUTSIDE_RAM,
-	H_WRAP,
-	H_ZERO_LEN,
-	H_INDIRECT_IN_INDIRECT,
-	H_INDIRECT_OUTSIDE,
-	H_TOO_LONG,
-	H_WRITE_THEN_READ,
-	H_NR,
-};
-
-static const char *const hostile_names[H_NR] = {
-	"avail_ahead", "head_range", "loop", "next_range", "outside_ram",
-	"wrap", "zero_len", "indirect_in_indirect", "indirect_outside",
-	"too_long", "write_then_read",
-};
-
-/* a read request whose data buffer is made bad in one way */
-static void hostile_post(struct gdev *g, struct blkreq *r, enum hostile h)
-{
-	struct tq *q = &g->q[0];
-	struct virtio_blk_outhdr *hdr = gptr(r->hdr);
-	struct vring_desc *d = q->desc;
-	u64 table, table2;
-	struct vring_desc *t;
-	u16 head = q->next_desc;
-	int i;
-
-	hdr->type = VIRTIO_BLK_T_IN;
-	hdr->sector = 0;
-	tq_add(q, (struct gbuf[]){ { r->hdr, 16, false },
-				   { r->data, 4096, true },
-				   { r->status, 1, true } }, 3);
-	switch (h) {
-	case H_AVAIL_AHEAD:
-		q->avail->idx = q->avail_idx + q->size;
-		break;
-	case H_HEAD_RANGE:
-		q->avail->ring[(q->avail_idx - 1) % q->size] = q->size + 3;
-		break;
-	case H_LOOP:
-		/* status -> data -> status ... */
-		d[(head + 2) % q->size].flags |= VRING_DESC_F_NEXT;
-		d[(head + 2) % q->size].next = (head + 1) % q->size;
-		break;
-	case H_NEXT_RANGE:
-		d[head].next = 0xffff;
-		break;
-	case H_OUTSIDE_RAM:
-		/* a writable buffer straddling the end of RAM */
-		d[(head + 1) % q->size].addr = MEM_SIZE - 2048;
-		break;
-	case H_WRAP:
-		d[(head + 1) % q->size].addr = 0xfffffffffffff000ULL;
-		d[(head + 1) % q->size].len = 0x2000;
-		break;
-	case H_ZERO_LEN:
-		d[(head + 1) % q->size].len = 0;
-		break;
-	case H_INDIRECT_IN_INDIRECT:
-	case H_INDIRECT_OUTSIDE:
-		table = galloc(16 * 2, 16);
-		table2 = galloc(16, 16);
-		t = gptr(table);
-		t[0] = (struct vring_desc){ r->hdr, 16, VRING_DESC_F_NEXT, 1 };
-		t[1] = (struct vring_desc){ table2, 16, VRING_DESC_F_INDIRECT, 0 };
-		*(struct vring_desc *)gptr(table2) =
-			(struct vring_desc){ r->data, 4096, VRING_DESC_F_WRITE, 0 };
-		d[head].addr = h == H_INDIRECT_OUTSIDE ? MEM_SIZE - 16 : table;
-		d[head].len = h == H_INDIRECT_OUTSIDE ? 64 : 32;
-		d[head].flags = VRING_DESC_F_INDIRECT;
-		break;
-	case H_TOO_LONG:
-		/* an indirect table of VQ_MAX_SEGS + 1 descriptors */
-		table = galloc(16 * (VQ_MAX_SEGS + 1), 16);
-		t = gptr(table);
-		for (i = 0; i <= VQ_MAX_SEGS; i++)
-			t[i] = (struct vring_desc){ r->data, 16,
-						    VRING_DESC_F_WRITE | VRING_DESC_F_NEXT,
-						    i + 1 };
-		t[VQ_MAX_SEGS].flags = VRING_DESC_F_WRITE;
-		d[head].addr = table;
-		d[head].len = 16 * (VQ_MAX_SEGS + 1);
-		d[head].flags = VRING_DESC_F_INDIRECT;
-		break;
-	case H_WRITE_THEN_READ:
-		d[(head + 1) % q->size].flags = VRING_DESC_F_NEXT;
-		d[head].flags |= VRING_DESC_F_WRITE;
-		break;
-	default:
-		break;
-	}
-	tq_kick(g, 0);
-}
-
-static void test_hostile(void)
-{
-	const char *path = make_image("hostile.img");
-	struct virtio_dev *blk;
-	struct blkreq r;
-	struct gdev g;
-	char name[64];
-	int h, cfg_irqs;
-	u8 st;
-
-	vm_begin(&ops_plain);
-	blk = virtio_blk_create(&vm, pci, path, false);
-	for (h = 0; h < H_NR; h++) {
-		begin();
-		snprintf(name, sizeof(name), "hostile_%s", hostile_names[h]);
-		if (!blk || !gdev_up(&g, blk, 0)) {
-			bad("bring-up failed");
-			end(name);
-			continue;
-		}
-		blkreq_alloc(&r, 4096);
-		memset(gptr(r.data), 0, 4096);
-		cfg_irqs = count_msi(MSI_ADDR, msix_data(g.nq));
-		hostile_post(&g, &r, h);
-		CHECK(wait_cond(broken_now, &g), "device not broken");
-		CHECK_EQ(wait_msi(msix_data(g.nq), cfg_irqs + 1), cfg_irqs + 1);
-		CHECK_EQ(g.q[0].used->idx, 0);
-		CHECK(slack_intact(), "memory outside guest RAM changed");
-		/* a broken device ignores the queue until reset */
-		tq_kick(&g, 0);
-		usleep(5000);
-		CHECK_EQ(g.q[0].used->idx, 0);
-		/* reset and it serves again */
-		if (!gdev_up(&g, blk, 0)) {
-			bad("bring-up after reset failed");
-		} else {
-			blk_do(&g, &r, VIRTIO_BLK_T_IN, 3, 1024, true, &st);
-			CHECK_EQ(st, VIRTIO_BLK_S_OK);
-			CHECK_EQ(fnv(gptr(r.data), 1024),
-				 fnv(img_data + 3 * 512, 1024));
-			CHECK(!broken_now(&g), "broken after reset");
-		}
-		end(name);
-	}
-	if (blk)
-		virtio_dev_destroy(blk);
-	vm_end();
-}
-
-static u64 rnd_state = 0x9e3779b97f4a7c15ULL;
-
-static u64 rnd(void)
-{
-	/* xorshift64*: reproducible */
-	rnd_state ^= rnd_state >> 12;
-	rnd_state ^= rnd_state << 25;
-	rnd_state ^= rnd_state >> 27;
-	return rnd_state * 2685821657736338717ULL;
-}
-
-struct fuzz_done {
-	struct gdev *g;
-};
-
-static bool fuzz_settled(void *arg)
-{
-	struct gdev *g = ((struct fuzz_done *)arg)->g;
-	struct tq *q = &g->q[0];
-
-	return broken_now(g) ||
-	       __atomic_load_n(&q->used->idx, __ATOMIC_ACQUIRE) == q->avail->idx;
-}
-
-/*
- * Random rings: descriptors with addresses at and around the end of RAM,
- * wrapping ones, random lengths, flags and links, random heads and avail
- * indices, random request headers.  Every round must end with the device
- * broken or every chain used; memory outside RAM must stay untouched.
- */
-static void test_fuzz(void)
-{
-	const char *path = make_image("fuzz.img");
-	struct virtio_dev *blk;
-	struct fuzz_done fd;
-	struct gdev g;
-	u64 area, table;
-	int round, i, broken = 0, clean = 0;
-
-	begin();
-	vm_begin(&ops_plain);
-	blk = virtio_blk_create(&vm, pci, path, false);
-	if (!blk) {
-		bad("no blk");
-		goto out;
-	}
-	area = galloc(64 * 1024, 4096);
-	table = galloc(16 * 64, 16);
-	fd.g = &g;
-	for (round = 0; round < 300 && !why[0]; round++) {
-		struct tq *q;
-		u16 n;
-
-		galloc_next = SZ_1M;
-		if (!gdev_up(&g, blk, 0)) {
-			bad("round %d: bring-up failed", round);
-			break;
-		}
-		area = galloc(64 * 1024, 4096);
-		table = galloc(16 * 64, 16);
-		q = &g.q[0];
-		for (i = 0; i < 64 * 1024; i += 8) {
-			u64 v = rnd();
-
-			/* plausible request headers: small types and sectors */
-			if (!(i % 512))
-				v = (rnd() % 12) | ((rnd() % (IMG_SECTORS + 8)) << 32);
-			memcpy((u8 *)gptr(area) + i, &v, 8);
-		}
-		for (i = 0; i < q->size + 64; i++) {
-			struct vring_desc *d = i < q->size ? &q->desc[i] :
-				(struct vring_desc *)gptr(table) + (i - q->size);
-			u64 r = rnd();
-
-			switch (r % 8) {
-			case 0:
-				d->addr = MEM_SIZE - (rnd() % 8192);
-				break;
-			case 1:
-				d->addr = -(rnd() % 0x10000);
-				break;
-			case 2:
-				d->addr = rnd();
-				break;
-			case 3:
-				d->addr = table + 16 * (rnd() % 64);
-				break;
-			default:
-				d->addr = area + (rnd() % (64 * 1024));
-				break;
-			}
-			switch ((r >> 8) % 6) {
-			case 0:
-				d->len = 0;
-				break;
-			case 1:
-				d->len = rnd();
-				break;
-			case 2:
-				d->len = 16 * (1 + rnd() % 70);
-				break;
-			default:
-				d->len = 1 + rnd() % 2048;
-				break;
-			}
-			d->flags = (r >> 16) & 7;
-			d->next = (r >> 24) % 4 ? (r >> 32) % q->size :
-						 (u16)(r >> 32);
-		}
-		n = 1 + rnd() % (q->size + 4);
-		for (i = 0; i < n && i < q->size; i++)
-			q->avail->ring[i] = rnd() % 8 ? rnd() % q->size : rnd();
-		if (round % 2) {
-			/* well-formed requests, now and then one field wrong */
-			n = 1 + rnd() % (q->size / 3);
-			for (i = 0; i < n; i++) {
-				struct vring_desc *d = &q->desc[3 * i];
-				u64 h = area + 512 * (rnd() % 64);
-				u32 dlen = rnd() % 4 ? 512 * (1 + rnd() % 8) :
-						       1 + rnd() % 4096;
-
-				d[0] = (struct vring_desc){ h, 16, VRING_DESC_F_NEXT, 3 * i + 1 };
-				d[1] = (struct vring_desc){ area + 32768 + rnd() % 28672, dlen,
-					VRING_DESC_F_NEXT | (rnd() % 2 ? VRING_DESC_F_WRITE : 0),
-					3 * i + 2 };
-				d[2] = (struct vring_desc){ h + 16 + rnd() % 32, 1,
-					VRING_DESC_F_WRITE, 0 };
-				if (!(rnd() % 40))
-					((u8 *)&d[rnd() % 3])[rnd() % 16] = rnd();
-				/* a data buffer across the end of RAM */
-				if (!(rnd() % 60))
-					d[1].addr = MEM_SIZE - 1 - rnd() % dlen;
-				q->avail->ring[i] = 3 * i;
-			}
-		}
-		__atomic_store_n(&q->avail->idx, n, __ATOMIC_RELEASE);
-		tq_kick(&g, 0);
-		if (!wait_cond(fuzz_settled, &fd))
-			bad("round %d: neither broken nor done", round);
-		if (broken_now(&g))
-			broken++;
-		else
-			clean++;
-		if (!slack_intact())
-			bad("round %d: memory outside guest RAM changed", round);
-	}
-	printf("fuzz: %d rounds broke the device, %d completed\n", broken, clean);
-	virtio_dev_destroy(blk);
-out:
-	vm_end();
-	end("fuzz_blk_rings");
-}
-
-/*
- * vCPU threads dispatch concurrently: two "vCPUs" read configuration space
- * and the common configuration at whichever address the BAR has, a third
- * moves the BAR back and forth and toggles decoding, a fourth rings the
- * doorbell and reprograms MSI-X, while the device thread serves requests.
- * Nothing may deadlock (a watchdog fails the test) or crash.
- */
-static volatile bool stress_stop;
-static struct gdev *stress_g;
-
-static void *stress_reader(void *arg)
-{
-	u64 n = 0;
-
-	(void)arg;
-	while (!stress_stop) {
-		u8 d[4];
-
-		le_store(d, 4, 0x80000000u | stress_g->slot << 11 | PCI_COMMAND);
-		io_acc(PCI_CONF1_ADDR_PORT, d, 4, true);
-		io_acc(PCI_CONF1_DATA_PORT, d, 2, false);
-		mr(0xe8000000 + VIRTIO_PCI_COMMON_NUMQ, 2);
-		mr(0xe9000000 + VIRTIO_PCI_COMMON_STATUS, 1);
-		n++;
-	}
-	return (void *)(uintptr_t)n;
-}
-
-static void *stress_mover(void *arg)
-{
-	int i = 0;
-
-	(void)arg;
-	while (!stress_stop) {
-		conf_write(stress_g->slot, PCI_BASE_ADDRESS_0, 4,
-			   i & 1 ? 0xe8000000 : 0xe9000000);
-		conf_write(stress_g->slot, PCI_COMMAND, 2,
-			   i % 3 ? PCI_COMMAND_MEMORY : 0);
-		i++;
-	}
-	conf_write(stress_g->slot, PCI_COMMAND, 2, PCI_COMMAND_MEMORY);
-	return NULL;
-}
-
-static void *stress_kicker(void *arg)
-{
-	u64 one = 1;
-
-	(void)arg;
-	while (!stress_stop) {
-		u64 t = bar_read(stress_g->slot) + VIRTIO_MSIX_TABLE_OFF;
-
-		mw(t + 12, 4, 0);
-		mw(t + 12, 4, 1);
-		mw(t + 12, 4, 0);
-		if (write(stress_g->vdev->vqs[0].kick_fd, &one, 8) != 8)
-			break;
-	}
-	return NULL;
-}
-
-static void watchdog(int sig)
-{
-	(void)sig;
-	printf("TEST concurrency FAIL deadlock (watchdog)\n");
-	fflush(stdout);
-	_exit(1);
-}
-
-static void test_concurrency(void)
-{
-	struct virtio_dev *rng;
-	pthread_t t[4];
-	struct gdev g;
-	u64 buf;
-	int fd, i, done = 0;
-
-	begin();
-	vm_begin(&ops_plain);
-	fd = open("/dev/urandom", O_RDONLY);
-	rng = virtio_rng_create(&vm, pci, fd);
-	if (!rng || !gdev_up(&g, rng, 0)) {
-		bad("bring-up failed");
-		goto out;
-	}
-	stress_g = &g;
-	stress_stop = false;
-	buf = galloc(16, 8);
-	signal(SIGALRM, watchdog);
-	alarm(20);
-	pthread_create(&t[0], NULL, stress_reader, NULL);
-	pthread_create(&t[1], NULL, stress_reader, NULL);
-	pthread_create(&t[2], NULL, stress_mover, NULL);
-	pthread_create(&t[3], NULL, stress_kicker, NULL);
-	/* requests keep flowing meanwhile */
-	for (i = 0; i < 200; i++) {
-		tq_add(&g.q[0], &(struct gbuf){ buf, 16, true }, 1);
-		done += tq_wait(&g.q[0], NULL) == 16;
-	}
-	stress_stop = true;
-	for (i = 0; i < 4; i++)
-		pthread_join(t[i], NULL);
-	alarm(0);
-	CHECK_EQ(done, 200);
-	CHECK(!broken_now(&g), "device broken");
-	CHECK(slack_intact(), "memory outside guest RAM changed");
-	virtio_dev_destroy(rng);
-out:
-	vm_end();
-	end("concurrency");
-}
-
-/* vq_pop on its own: used->flags says NO_NOTIFY exactly while busy */
-static void test_vq_no_notify(void)
-{
-	static const struct virtio_dev_ops ops = { .name = "vq-test" };
-	static struct virtio_dev vd;
-	struct virtqueue *vq = &vd.vqs[0];
-	static struct vq_elem e;
-	char why2[128];
-	struct tq q;
-	u64 buf;
-
-	begin();
-	vm_begin(&ops_plain);
-	memset(&vd, 0, sizeof(vd));
-	vd.vm = &vm;
-	vd.ops = &ops;
-	vd.guest_features = STD_FEATURES;
-	vq->vdev = &vd;
-	vq->max_size = 8;
-	vq_reset(vq);
-	tq_alloc(&q, 8);
-	vq->desc_gpa = q.desc_gpa;
-	vq->avail_gpa = q.avail_gpa;
-	vq->used_gpa = q.used_gpa;
-	if (vq_enable(vq, why2, sizeof(why2))) {
-		bad("enable: %s", why2);
-		goto out;
-	}
-	buf = galloc(64, 8);
-	CHECK_EQ(vq_pop(vq, &e), 0);
-	CHECK_EQ(q.used->flags, 0);
-	tq_add(&q, &(struct gbuf){ buf, 64, true }, 1);
-	tq_add(&q, &(struct gbuf){ buf, 32, false }, 1);
-	CHECK_EQ(vq_pop(vq, &e), 1);
-	CHECK_EQ(q.used->flags, VRING_USED_F_NO_NOTIFY);
-	CHECK(e.nr_in == 1 && e.nr_out == 0 && e.in_len == 64, "first chain");
-	vq_push(vq, e.head, 64);
-	CHECK_EQ(vq_pop(vq, &e), 1);
-	CHECK(e.nr_in == 0 && e.nr_out == 1 && e.out_len == 32, "second chain");
-	vq_push(vq, e.head, 0);
-	CHECK_EQ(q.used->flags, VRING_USED_F_NO_NOTIFY);
-	CHECK_EQ(vq_pop(vq, &e), 0);
-	CHECK_EQ(q.used->flags, 0);
-	CHECK_EQ(q.used->idx, 2);
-	CHECK_EQ(q.used->ring[0].len, 64);
-	/* a queue without a vector: counted, no MSI */
-	vq_notify(vq);
-	CHECK_EQ(vd.irqs_no_vector, 1);
-	CHECK_EQ(nr_msi, 0);
-out:
-	vm_end();
-	end("vq_no_notify");
-}
-
 /* ---- options ---- */
 
 static void test_options(void)
@@ -2057,41 +910,42 @@ static void test_options(void)
 	end("options");
 }
 
-/* lvctl itself: a bad --disk is one message and status 2 */
-static void test_cli(const char *lvctl)
+static int count_lines(const char *s)
 {
-	char cmd[512];
-	int st;
+	int n = 0;
+
+	for (; *s; s++)
+		n += *s == '\n';
+	return n;
+}
+
+/* lvctl itself: a bad --disk is one message and status 2 */
+static void test_cli(void)
+{
+	static u8 zeros[64 * 1024];
+	const char *hlt, *odd, *two;
+	struct child c1, c2, c3;
 
 	begin();
-	mkdir(TMPDIR, 0755);
-	snprintf(cmd, sizeof(cmd),
-		 "printf '\\364' > " TMPDIR "/hlt.bin; truncate -s 1000 " TMPDIR "/odd.img; "
-		 "%s run --disk " TMPDIR "/no-such.img " TMPDIR "/hlt.bin 2>" TMPDIR "/err1", lvctl);
-	st = system(cmd);
-	CHECK(WIFEXITED(st) && WEXITSTATUS(st) == 2, "missing disk: status %d", st);
-	snprintf(cmd, sizeof(cmd), "%s run --disk " TMPDIR "/odd.img " TMPDIR
-		 "/hlt.bin 2>" TMPDIR "/err2", lvctl);
-	st = system(cmd);
-	CHECK(WIFEXITED(st) && WEXITSTATUS(st) == 2, "odd disk: status %d", st);
-	st = system("test $(wc -l < " TMPDIR "/err1) = 1 && grep -q 'no-such.img' "
-		    TMPDIR "/err1 && grep -q 'multiple of 512' " TMPDIR "/err2");
-	CHECK(st == 0, "error messages");
+	hlt = write_file("hlt.bin", "\xf4", 1);
+	odd = write_file("odd.img", zeros, 1000);
+	run_lvctl(&c1, ARGS("run", "--disk", TMPDIR "/no-such.img", hlt));
+	CHECK(c1.status == 2, "missing disk: status %d", c1.status);
+	run_lvctl(&c2, ARGS("run", "--disk", odd, hlt));
+	CHECK(c2.status == 2, "odd disk: status %d", c2.status);
+	CHECK(count_lines(c1.err) == 1 && strstr(c1.err, "no-such.img") &&
+	      strstr(c2.err, "multiple of 512"), "error messages");
 	/* one image as two writable disks */
-	snprintf(cmd, sizeof(cmd), "truncate -s 64K " TMPDIR "/two.img; %s run --disk "
-		 TMPDIR "/two.img --disk " TMPDIR "/two.img " TMPDIR "/hlt.bin 2>"
-		 TMPDIR "/err3 && exit 9; grep -q 'in use' " TMPDIR "/err3", lvctl);
-	st = system(cmd);
-	CHECK(WIFEXITED(st) && WEXITSTATUS(st) == 0, "a doubly used disk: %d", st);
+	two = write_file("two.img", zeros, sizeof(zeros));
+	run_lvctl(&c3, ARGS("run", "--disk", two, "--disk", two, hlt));
+	CHECK(c3.status != 0 && strstr(c3.err, "in use"),
+	      "a doubly used disk: status %d", c3.status);
 	end("cli_disk");
 }
 
 int main(int argc, char **argv)
 {
-	if (argc != 2) {
-		fprintf(stderr, "usage: test-virtio PATH-TO-LVCTL\n");
-		return 2;
-	}
+	harness_start(argc, argv, "test-virtio");
 	test_pci_enum();
 	test_pci_bar();
 	test_pci_bar32();
@@ -2105,12 +959,7 @@ int main(int argc, char **argv)
 	test_console();
 	test_net();
 	test_net_tap();
-	test_hostile();
-	test_vq_no_notify();
-	test_concurrency();
-	test_fuzz();
 	test_options();
-	test_cli(argv[1]);
-	printf("%d test(s) failed\n", failures);
-	return failures ? 1 : 0;
+	test_cli();
+	return harness_finish();
 }
