@@ -179,7 +179,7 @@ struct lv_vcpu {
 	u64 apic_base;
 	struct {
 		u64 star, lstar, cstar, sfmask, kernel_gs_base;
-		u64 tsc_aux, misc_enable;
+		u64 tsc_aux, misc_enable, tsc_adjust;
 	} msr;
 	u64 host_kernel_gs_base;
 	unsigned long dr[6];

@@ -42,11 +42,13 @@ static u32 host_max_leaf;
 #define L1_EDX_HIDE (BIT(7) | BIT(12) | BIT(14) | BIT(22) | BIT(29))
 			/* MCE MTRR MCA ACPI(thermal MSRs) TM */
 /* leaf 7.0 */
-#define L7_EBX_HIDE (BIT(1) | BIT(2) | BIT(4) | BIT(10) | BIT(11) | BIT(12) | BIT(14) | \
+#define L7_EBX_HIDE (BIT(2) | BIT(4) | BIT(10) | BIT(11) | BIT(12) | BIT(14) | \
 		     BIT(15) | BIT(16) | BIT(17) | BIT(21) | BIT(25) | \
 		     BIT(26) | BIT(27) | BIT(28) | BIT(30) | BIT(31))
-	/* TSC_ADJUST SGX HLE INVPCID RTM RDT-M MPX RDT-A AVX512F/DQ/IFMA PT
-	 * AVX512PF/ER/CD/BW/VL
+	/* SGX HLE INVPCID RTM RDT-M MPX RDT-A AVX512F/DQ/IFMA PT
+	 * AVX512PF/ER/CD/BW/VL (TSC_ADJUST stays: msr.c emulates it, and with
+	 * the invariant TSC of leaf 0x80000007 it lets Linux trust the TSC
+	 * without a clocksource watchdog)
 	 */
 #define L7_ECX_HIDE (BIT(1) | BIT(3) | BIT(4) | BIT(5) | BIT(6) | BIT(11) | \
 		     BIT(12) | BIT(14) | BIT(16) | BIT(30))

@@ -35,6 +35,9 @@ int lv_msr_read(struct lv_vcpu *vcpu, u32 msr, u64 *val)
 	case MSR_IA32_TSC_DEADLINE:
 		*val = lv_lapic_get_deadline(&vcpu->lapic);
 		return 0;
+	case MSR_IA32_TSC_ADJUST:
+		*val = vcpu->msr.tsc_adjust;
+		return 0;
 	case MSR_IA32_TSC:
 		*val = rdtsc() + lv_vmread64(TSC_OFFSET);
 		return 0;
@@ -101,8 +104,18 @@ int lv_msr_write(struct lv_vcpu *vcpu, u32 msr, u64 val)
 		lv_lapic_set_deadline(&vcpu->lapic, val,
 				      rdtsc() + lv_vmread64(TSC_OFFSET));
 		return 0;
-	case MSR_IA32_TSC:
-		lv_vmwrite(TSC_OFFSET, val - rdtsc());
+	case MSR_IA32_TSC: {
+		u64 offset = val - rdtsc();
+
+		/* SDM 17.17.3: IA32_TSC_ADJUST moves with every TSC write */
+		vcpu->msr.tsc_adjust += offset - lv_vmread64(TSC_OFFSET);
+		lv_vmwrite(TSC_OFFSET, offset);
+		return 0;
+	}
+	case MSR_IA32_TSC_ADJUST:
+		lv_vmwrite(TSC_OFFSET, lv_vmread64(TSC_OFFSET) +
+			   (val - vcpu->msr.tsc_adjust));
+		vcpu->msr.tsc_adjust = val;
 		return 0;
 	case MSR_IA32_APICBASE:
 		return lv_lapic_set_base(&vcpu->lapic, val);

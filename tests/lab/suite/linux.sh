@@ -17,6 +17,7 @@
 #                "guest powered off"
 #   guest-log-clean  that boot's console has no Oops, BUG, WARNING, call
 #                trace or unchecked MSR access
+#   clocksource-tsc  and it keeps time on the TSC, never marked unstable
 #   boot-2cpu    the same with --cpus 2: both CPUs online
 #   halt-2cpu    (labvisor) halt -f on 2 vCPUs: both end in HLT with
 #                interrupts off, which ends lvctl with 0 and "hlt (all 2 ...)"
@@ -114,6 +115,14 @@ lx_tests() {
 	# the guest kernel's own complaints (a faulting MSR, a WARN_ON, ...)
 	t_begin "linux-$accel/guest-log-clean"
 	bad=$(echo "$LX_OUT" | grep -E 'unchecked MSR access|WARNING:|BUG:|Oops|Call Trace|Kernel panic|general protection' | head -n 3)
+	[ -z "$bad" ] || t_bad "guest console: $bad"
+	t_end
+
+	# the guest keeps time on the TSC (invariant, with IA32_TSC_ADJUST: no
+	# clocksource watchdog that lost timer ticks could fool)
+	t_begin "linux-$accel/clocksource-tsc"
+	lx_want 'clocksource: Switched to clocksource tsc$' "the guest did not end up on the TSC clocksource"
+	bad=$(echo "$LX_OUT" | grep -E 'Marking TSC unstable|as unstable because' | head -n 1)
 	[ -z "$bad" ] || t_bad "guest console: $bad"
 	t_end
 
