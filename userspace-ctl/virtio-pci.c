@@ -899,9 +899,12 @@ void virtio_print_stats(FILE *f)
 
 	for (i = 0; i < nr_setup_devs; i++) {
 		struct virtio_dev *vdev = setup_devs[i];
+		u64 done = vdev->completed;
 
-		fprintf(f, "lvctl: %s at 00:%02x.0: doorbells by mmio %llu, interrupts %llu sent, %llu lost, %llu without vector%s\n",
-			vdev->ops->name, vdev->pci.slot,
+		/* per request: what the fast path saves (docs/architecture.md) */
+		fprintf(f, "lvctl: %s at 00:%02x.0: %llu requests, %.2f doorbell exits per request; doorbells by mmio %llu, interrupts %llu sent, %llu lost, %llu without vector%s\n",
+			vdev->ops->name, vdev->pci.slot, (unsigned long long)done,
+			done ? (double)vdev->kicks_by_mmio / done : 0.0,
 			(unsigned long long)vdev->kicks_by_mmio,
 			(unsigned long long)vdev->pci.irqs_sent,
 			(unsigned long long)vdev->pci.irqs_lost,

@@ -134,6 +134,7 @@ struct virtio_dev {
 	u32 watch_events[VIRTIO_MAX_WATCH];
 
 	u64 kicks_by_mmio;	/* doorbells that reached lvctl as MMIO */
+	u64 completed;		/* chains given back to the driver (requests) */
 	u64 irqs_no_vector;	/* interrupts for NO_VECTOR */
 };
 

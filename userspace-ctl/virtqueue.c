@@ -232,6 +232,7 @@ void vq_push(struct virtqueue *vq, u16 head, u32 len)
 	u->id = htole32(head);
 	u->len = htole32(len);
 	vq->used_idx++;
+	__atomic_fetch_add(&vq->vdev->completed, 1, __ATOMIC_RELAXED);
 	/* the element is visible before the index that publishes it */
 	__atomic_store_n(&vq->used->idx, htole16(vq->used_idx),
 			 __ATOMIC_RELEASE);

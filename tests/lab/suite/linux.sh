@@ -240,7 +240,7 @@ lx_devices() {
 	lx_want "^GUEST-ECHO $line\$" "the line written to lvctl's stdin did not come back from ttyS0"
 	t_end
 	t_begin "linux-$accel/fastpath"
-	lx_want 'lvctl: virtio-blk at 00:[0-9a-f]+\.0: doorbells by mmio 0,' "virtio-blk doorbells still exit to lvctl with the fast path on"
+	lx_want 'lvctl: virtio-blk at 00:[0-9a-f]+\.0: [1-9][0-9]* requests, 0\.00 doorbell exits per request; doorbells by mmio 0,' "virtio-blk doorbells still exit to lvctl with the fast path on"
 	if [ "$accel" = labvisor ]; then
 		lx_want 'lvctl: fast path: [1-9][0-9]* doorbell\(s\) by ioeventfd, [1-9][0-9]* interrupt\(s\) by irqfd' "no doorbell or interrupt through the fast path"
 	fi
@@ -283,7 +283,7 @@ lx_devices() {
 	[ -z "$T_WHY" ] || lx_show
 	t_end
 	t_begin "linux-$accel/no-fastpath"
-	lx_want 'lvctl: virtio-blk at 00:[0-9a-f]+\.0: doorbells by mmio [1-9]' "--no-fastpath: virtio-blk doorbells did not exit to lvctl"
+	lx_want 'lvctl: virtio-blk at 00:[0-9a-f]+\.0: [1-9][0-9]* requests, [0-9.]+ doorbell exits per request; doorbells by mmio [1-9]' "--no-fastpath: virtio-blk doorbells did not exit to lvctl"
 	if [ "$accel" = labvisor ]; then
 		lx_want 'lvctl: fast path: 0 doorbell\(s\) by ioeventfd, 0 interrupt\(s\) by irqfd' "--no-fastpath still used ioeventfd/irqfd"
 	fi
