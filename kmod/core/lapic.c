@@ -474,8 +474,12 @@ void lv_lapic_set_deadline(struct lv_lapic *apic, u64 deadline, u64 guest_tsc)
 	WRITE_ONCE(apic->tsc_deadline, deadline);
 	if (!deadline)
 		return;
-	if (deadline > guest_tsc)
-		ns = ticks_to_ns(deadline - guest_tsc);
+	if (deadline <= guest_tsc) {
+		/* already due: it fires now, before the guest goes on */
+		timer_fired(&apic->timer);
+		return;
+	}
+	ns = ticks_to_ns(deadline - guest_tsc);
 	hrtimer_start(&apic->timer, ns_to_ktime(ns), HRTIMER_MODE_REL_HARD);
 }
 

@@ -119,6 +119,14 @@ static void leaf_xsave(struct lv_vcpu *vcpu, u32 sub, u32 *a, u32 *b, u32 *c,
 static __always_inline void lv_cpuid(struct lv_vcpu *vcpu, u32 leaf, u32 sub,
 				     u32 *a, u32 *b, u32 *c, u32 *d)
 {
+	/* leaf 0, the benchmark's, first: no test below applies to it */
+	if (leaf == 0) {
+		*a = 0;
+		*c = sub;
+		native_cpuid(a, b, c, d);
+		*a = max_t(u32, *a, LV_CPUID_FREQ_LEAF);
+		return;
+	}
 	if ((leaf & 0xf0000000) == 0x40000000) {
 		*a = *b = *c = *d = 0;
 		if (leaf == LV_CPUID_SIGNATURE) {
@@ -152,11 +160,6 @@ static __always_inline void lv_cpuid(struct lv_vcpu *vcpu, u32 leaf, u32 sub,
 	*a = leaf;
 	*c = sub;
 	native_cpuid(a, b, c, d);
-	/* leaf 0 is the benchmark's: before the switch and its jump table */
-	if (leaf == 0) {
-		*a = max_t(u32, *a, LV_CPUID_FREQ_LEAF);
-		return;
-	}
 	switch (leaf) {
 	case 1:
 		*c &= ~L1_ECX_HIDE;

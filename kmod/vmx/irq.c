@@ -51,10 +51,21 @@ static int pending_interrupt(struct lv_vcpu *vcpu, bool *extint)
  */
 void lv_irq_inject(struct lv_vcpu *vcpu)
 {
-	u32 shadow, info = lv_vmread32(VM_ENTRY_INTR_INFO_FIELD);
-	bool nmi = test_bit(LV_EV_NMI, &vcpu->events);
-	bool irq_window = false, nmi_window = false, extint;
-	int vec = pending_interrupt(vcpu, &extint);
+	u32 shadow, info;
+	bool nmi, irq_window = false, nmi_window = false, extint;
+	int vec;
+
+	/* the common case: nothing to inject, no window armed */
+	if (likely(!READ_ONCE(vcpu->events) && vcpu->extint < 0 &&
+		   !READ_ONCE(vcpu->lapic.irr_pending) &&
+		   !vcpu->run->request_interrupt_window &&
+		   !(vcpu->proc_ctl & (CPU_BASED_INTR_WINDOW_EXITING |
+				       CPU_BASED_NMI_WINDOW_EXITING))))
+		return;
+
+	info = lv_vmread32(VM_ENTRY_INTR_INFO_FIELD);
+	nmi = test_bit(LV_EV_NMI, &vcpu->events);
+	vec = pending_interrupt(vcpu, &extint);
 
 	if (info & INTR_INFO_VALID_MASK) {
 		/* an exception or a re-injection goes first */
