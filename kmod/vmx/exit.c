@@ -537,9 +537,9 @@ static int fetch_insn(struct lv_vcpu *vcpu, u8 *buf, unsigned int *avail)
 			   &fault, &pf);
 }
 
-static int complete_mmio_read(struct lv_vcpu *vcpu);
+static int finish_mmio_read(struct lv_vcpu *vcpu, u64 val);
 
-/* what complete_mmio_read() needs of the decoded instruction */
+/* what finish_mmio_read() needs of the decoded instruction */
 static void pend_mmio_read(struct lv_vcpu *vcpu, const struct lv_mmio_insn *insn)
 {
 	vcpu->pend.size = insn->size;
@@ -604,9 +604,8 @@ static int handle_ept_violation(struct lv_vcpu *vcpu)
 			lv_advance_rip(vcpu, insn.len);
 			return 1;
 		}
-		memcpy(run->mmio.data, &val, sizeof(run->mmio.data));
 		pend_mmio_read(vcpu, &insn);
-		return complete_mmio_read(vcpu);
+		return finish_mmio_read(vcpu, val);
 	}
 
 	run->exit_reason = LV_EXIT_MMIO;
@@ -626,12 +625,12 @@ static int handle_ept_violation(struct lv_vcpu *vcpu)
 	return 0;
 }
 
-static int complete_mmio_read(struct lv_vcpu *vcpu)
+/* an MMIO read's @val (vcpu->pend.size bytes) into its register, then skip */
+static int finish_mmio_read(struct lv_vcpu *vcpu, u64 val)
 {
 	unsigned int size = vcpu->pend.size;
-	u64 val = 0;
 
-	memcpy(&val, vcpu->run->mmio.data, size);
+	val &= size == 8 ? ~0ULL : (1ULL << (8 * size)) - 1;
 	if (vcpu->pend.extend == LV_EXT_SIGN) {
 		unsigned int shift = 64 - 8 * size;
 
@@ -641,6 +640,14 @@ static int complete_mmio_read(struct lv_vcpu *vcpu)
 			vcpu->pend.dst_size, val);
 	lv_advance_rip(vcpu, vcpu->pend.len);
 	return 1;
+}
+
+static int complete_mmio_read(struct lv_vcpu *vcpu)
+{
+	u64 val = 0;
+
+	memcpy(&val, vcpu->run->mmio.data, vcpu->pend.size);
+	return finish_mmio_read(vcpu, val);
 }
 
 static int handle_ept_misconfig(struct lv_vcpu *vcpu)
