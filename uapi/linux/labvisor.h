@@ -31,6 +31,10 @@
 #define LV_CAP_LAPIC		_BITULL(5)	/* in-kernel local APIC (API 2) */
 #define LV_CAP_IOEVENTFD	_BITULL(6)	/* LV_IOEVENTFD */
 #define LV_CAP_IRQFD		_BITULL(7)	/* LV_IRQFD */
+/* bit 8: reserved for VT-d device assignment */
+#define LV_CAP_EXIT_STATS	_BITULL(9)	/* LV_GET_EXIT_STATS, debugfs (API 3) */
+#define LV_CAP_TRACE		_BITULL(10)	/* LV_TRACE_ENABLE, trace events */
+#define LV_CAP_EXIT_POLICY	_BITULL(11)	/* LV_SET_EXIT_POLICY, LV_SET_CPUID, LV_SET_MSR_OVERRIDES */
 
 /**
  * struct lv_caps - what this module and this CPU can do (LV_GET_CAPS)
@@ -192,6 +196,11 @@ struct lv_sregs {
 #define LV_EXIT_INTERNAL_ERROR	7	/* the module could not handle an exit: internal */
 #define LV_EXIT_INTR		8	/* a signal is pending; LV_RUN returned -EINTR */
 #define LV_EXIT_IRQ_WINDOW	9	/* request_interrupt_window: the guest can take one */
+#define LV_EXIT_VMX		10	/* a forwarded exit (struct lv_exit_policy): vmx */
+
+/* lv_run.vmx.action: what the next LV_RUN does with a forwarded exit */
+#define LV_VMX_RESUME		0	/* user space handled it: enter the guest */
+#define LV_VMX_HANDLE		1	/* the module handles it as usual first */
 
 #define LV_IO_IN		0
 #define LV_IO_OUT		1
@@ -245,6 +254,13 @@ struct lv_sregs {
  *	exit reason or VM-instruction error, @fail_entry.check an
  *	LV_ENTRY_CHECK_*
  * @internal: for LV_EXIT_INTERNAL_ERROR
+ * @vmx: for LV_EXIT_VMX: the raw exit (@vmx.reason, the full exit reason;
+ *	@vmx.qualification; @vmx.gpa and @vmx.linear, the guest-physical and
+ *	guest-linear address fields; @vmx.intr_info, @vmx.insn_len and
+ *	@vmx.insn_info, the exit interruption information, instruction length
+ *	and instruction information fields).  User space sets @vmx.action
+ *	(LV_VMX_*) before the next LV_RUN; with LV_VMX_RESUME it has done
+ *	what the instruction does (LV_SET_REGS, advancing RIP by @vmx.insn_len)
  * @pad: keeps the union at 256 bytes
  */
 struct lv_run {
@@ -287,6 +303,18 @@ struct lv_run {
 			__u32 ndata;
 			__u64 data[16];
 		} internal;
+		struct {
+			__u32 reason;
+			__u32 action;
+			__u64 qualification;
+			__u64 rip;
+			__u64 gpa;
+			__u64 linear;
+			__u32 intr_info;
+			__u32 insn_len;
+			__u32 insn_info;
+			__u32 padding;
+		} vmx;
 		char pad[256];
 	};
 };
@@ -410,6 +438,234 @@ struct lv_vm_stats {
 	__u64 user_exits;
 };
 
+
+/* ---- exit statistics, trace ring, exit policy (API 3) -------------------- */
+
+/*
+ * Exit costs are in TSC ticks of the host.  An exit's kernel cost is the
+ * time the module spent on it: from the VM exit to the next VM entry, less
+ * the time user space held the vCPU when the exit went there.  Its user
+ * cost is that time: from LV_RUN's return to the next LV_RUN's call.
+ * Histogram bucket i counts costs in [2^i, 2^(i+1)) ticks (bucket 0: 0
+ * and 1); the last bucket takes everything larger.
+ */
+#define LV_HIST_BUCKETS		32
+
+/**
+ * struct lv_exit_reason_stats - what exits of one basic reason cost
+ * @count: exits of this reason
+ * @user_count: of those, exits that went to user space
+ * @kernel_ticks: sum of the kernel costs of all @count exits
+ * @user_ticks: sum of the user costs of the @user_count exits
+ * @kernel_hist: log2 histogram of kernel costs
+ * @user_hist: log2 histogram of user costs
+ */
+struct lv_exit_reason_stats {
+	__u64 count;
+	__u64 user_count;
+	__u64 kernel_ticks;
+	__u64 user_ticks;
+	__u64 kernel_hist[LV_HIST_BUCKETS];
+	__u64 user_hist[LV_HIST_BUCKETS];
+};
+
+/**
+ * struct lv_exit_stats - request for exit statistics (LV_GET_EXIT_STATS on
+ *	a vCPU fd: that vCPU; on a VM fd: the sum over its vCPUs)
+ * @first: first basic exit reason to copy
+ * @nr: reasons to copy; @first + @nr <= LV_NR_EXIT_REASONS
+ * @flags: zero
+ * @data: user address of @nr struct lv_exit_reason_stats, filled in
+ *
+ * The counters are read while the vCPUs run: each is exact, but they are
+ * not one snapshot.  They never reset: take differences.
+ */
+struct lv_exit_stats {
+	__u32 first;
+	__u32 nr;
+	__u64 flags;
+	__u64 data;
+};
+
+/**
+ * struct lv_trace_record - one VM exit in the trace ring
+ * @reason: full VMX exit reason (basic reason in bits 15:0)
+ * @flags: LV_TRACE_USER if the exit went to user space
+ * @qualification: exit qualification
+ * @rip: guest RIP at the exit
+ * @gpa: guest-physical address for EPT exits, interruption information
+ *	for exception and interrupt exits, else zero
+ * @tsc_exit: host TSC right after the exit
+ * @tsc_entry: host TSC right before the next entry
+ */
+struct lv_trace_record {
+	__u32 reason;
+	__u32 flags;
+	__u64 qualification;
+	__u64 rip;
+	__u64 gpa;
+	__u64 tsc_exit;
+	__u64 tsc_entry;
+};
+
+#define LV_TRACE_USER		_BITUL(0)
+
+/**
+ * struct lv_trace_ring - head of a vCPU's exit trace ring, mmap()-ed from
+ *	the vCPU fd at LV_TRACE_MMAP_OFFSET; the records follow in the next
+ *	pages
+ * @version: LV_TRACE_VERSION
+ * @record_size: sizeof(struct lv_trace_record)
+ * @nr_records: ring size, a power of two
+ * @head: records written (the module; read it with acquire semantics):
+ *	record i is at index i % @nr_records
+ * @tail: records consumed (user space writes it, with release semantics)
+ * @dropped: records lost because the ring was full: the guest is never
+ *	held back
+ */
+struct lv_trace_ring {
+	__u32 version;
+	__u32 record_size;
+	__u64 nr_records;
+	__u64 head;
+	__u64 tail;
+	__u64 dropped;
+};
+
+#define LV_TRACE_VERSION	1
+#define LV_TRACE_MMAP_OFFSET	4096
+#define LV_TRACE_MAX_RECORDS	(1U << 20)
+
+/**
+ * struct lv_trace_setup - turn on a vCPU's trace ring (LV_TRACE_ENABLE)
+ * @nr_records: ring size, a power of two from 64 to LV_TRACE_MAX_RECORDS
+ * @flags: zero
+ *
+ * Once per vCPU; the ring lives as long as the vCPU.
+ */
+struct lv_trace_setup {
+	__u32 nr_records;
+	__u32 flags;
+};
+
+/* exits an exit policy turns on or off (struct lv_exit_policy) */
+#define LV_EXITS_RDTSC		_BITULL(0)	/* RDTSC, RDTSCP (off by default) */
+#define LV_EXITS_HLT		_BITULL(1)	/* HLT (on by default) */
+#define LV_EXITS_PAUSE		_BITULL(2)	/* PAUSE (off by default) */
+#define LV_EXITS_MWAIT		_BITULL(3)	/* MONITOR, MWAIT (on: #UD) */
+#define LV_EXITS_CR3_LOAD	_BITULL(4)	/* MOV to CR3 (EPT VMs: off) */
+#define LV_EXITS_CR3_STORE	_BITULL(5)	/* MOV from CR3 (EPT VMs: off) */
+#define LV_EXITS_INVLPG		_BITULL(6)	/* INVLPG (EPT VMs: off) */
+#define LV_EXITS_DESC_TABLE	_BITULL(7)	/* LGDT..STR (off) */
+#define LV_EXITS_MSR_ALL	_BITULL(8)	/* every RDMSR/WRMSR (off: bitmap) */
+#define LV_EXITS_IO_BITMAP	_BITULL(9)	/* I/O through bitmaps (off: unconditional) */
+#define LV_EXITS_ALL		(_BITULL(10) - 1)
+
+/**
+ * struct lv_exit_policy - what traps (LV_SET_EXIT_POLICY on a VM fd: every
+ *	vCPU that has no policy of its own; on a vCPU fd: that vCPU)
+ * @exits_on: LV_EXITS_* to turn on
+ * @exits_off: LV_EXITS_* to turn off; never a bit of @exits_on
+ * @forward: bitmap of basic exit reasons (bit n of word n / 64) that go
+ *	to user space as LV_EXIT_VMX instead of being handled in the
+ *	module.  Not allowed: external interrupts, NMIs and exceptions, triple
+ *	faults, interrupt and NMI windows, failed entries, and reasons the
+ *	module does not know
+ * @preemption_us: VMX-preemption timer quantum in microseconds: the
+ *	guest exits (reason 52) at least that often.  0: the module's default
+ *	(its backstop_us parameter); otherwise 10 to 1000000
+ * @flags: LV_POLICY_RESET: drop the policy (a vCPU's: back to its VM's;
+ *	a VM's: back to the defaults) and ignore every other field
+ * @msr_exits: MSRs that exit although the module would let the guest
+ *	reach them (0: none); at most LV_POLICY_MSRS
+ * @reserved: zero
+ *
+ * The policy replaces the previous one as a whole.  Turning an exit off
+ * that the VM needs (CR3 or INVLPG exits of a shadow-paging VM, HLT or
+ * MWAIT exits that hardware lacks) gives EINVAL or EOPNOTSUPP.  I/O exits
+ * always happen (with or without bitmaps, every port exits): no port of
+ * the host is given to a guest.
+ */
+struct lv_exit_policy {
+	__u64 exits_on;
+	__u64 exits_off;
+	__u64 forward[2];
+	__u32 preemption_us;
+	__u32 flags;
+	__u32 msr_exits[8];
+	__u64 reserved[4];
+};
+
+#define LV_POLICY_RESET		_BITUL(0)
+#define LV_POLICY_MSRS		8
+
+/**
+ * struct lv_cpuid_entry - what CPUID returns for one leaf (LV_SET_CPUID)
+ * @function: EAX input
+ * @index: ECX input, with LV_CPUID_INDEXED
+ * @flags: LV_CPUID_INDEXED: the entry matches @index only
+ * @eax: output EAX; likewise @ebx, @ecx, @edx
+ * @ebx: output EBX
+ * @ecx: output ECX
+ * @edx: output EDX
+ * @reserved: zero
+ */
+struct lv_cpuid_entry {
+	__u32 function;
+	__u32 index;
+	__u32 flags;
+	__u32 eax, ebx, ecx, edx;
+	__u32 reserved;
+};
+
+#define LV_CPUID_INDEXED	_BITUL(0)
+#define LV_CPUID_MAX_ENTRIES	64
+
+/**
+ * struct lv_cpuid_table - CPUID overrides of a VM (LV_SET_CPUID): leaves
+ *	listed here return exactly these values; others keep the module's
+ * @nr: entries (0 removes every override), at most LV_CPUID_MAX_ENTRIES
+ * @flags: zero
+ * @entries: user address of @nr struct lv_cpuid_entry
+ */
+struct lv_cpuid_table {
+	__u32 nr;
+	__u32 flags;
+	__u64 entries;
+};
+
+/**
+ * struct lv_msr_entry - how one MSR behaves (LV_SET_MSR_OVERRIDES)
+ * @msr: MSR number
+ * @action: LV_MSR_* for reads and writes
+ * @value: what RDMSR returns with LV_MSR_READ_VALUE
+ */
+struct lv_msr_entry {
+	__u32 msr;
+	__u32 action;
+	__u64 value;
+};
+
+#define LV_MSR_READ_VALUE	_BITUL(0)	/* RDMSR returns @value */
+#define LV_MSR_READ_GP		_BITUL(1)	/* RDMSR raises #GP */
+#define LV_MSR_WRITE_IGNORE	_BITUL(2)	/* WRMSR does nothing */
+#define LV_MSR_WRITE_GP		_BITUL(3)	/* WRMSR raises #GP */
+#define LV_MSR_MAX_ENTRIES	32
+
+/**
+ * struct lv_msr_table - MSR overrides of a VM (LV_SET_MSR_OVERRIDES): each
+ *	listed MSR exits and behaves as its entry says (a side with no
+ *	action keeps the module's behaviour)
+ * @nr: entries (0 removes every override), at most LV_MSR_MAX_ENTRIES
+ * @flags: zero
+ * @entries: user address of @nr struct lv_msr_entry
+ */
+struct lv_msr_table {
+	__u32 nr;
+	__u32 flags;
+	__u64 entries;
+};
+
 /* ---- ioctls -------------------------------------------------------------- */
 
 /* system fd */
@@ -424,6 +680,11 @@ struct lv_vm_stats {
 #define LV_SIGNAL_MSI		_IOW(LV_IOC_MAGIC, 0x13, struct lv_msi)
 #define LV_IOEVENTFD		_IOW(LV_IOC_MAGIC, 0x14, struct lv_ioeventfd)
 #define LV_IRQFD		_IOW(LV_IOC_MAGIC, 0x15, struct lv_irqfd)
+/* 0x16, 0x17: reserved for VT-d device assignment */
+#define LV_GET_VM_EXIT_STATS	_IOW(LV_IOC_MAGIC, 0x18, struct lv_exit_stats)
+#define LV_SET_VM_EXIT_POLICY	_IOW(LV_IOC_MAGIC, 0x19, struct lv_exit_policy)
+#define LV_SET_CPUID		_IOW(LV_IOC_MAGIC, 0x1a, struct lv_cpuid_table)
+#define LV_SET_MSR_OVERRIDES	_IOW(LV_IOC_MAGIC, 0x1b, struct lv_msr_table)
 
 /* vCPU fd */
 #define LV_RUN			_IO(LV_IOC_MAGIC, 0x20)
@@ -433,5 +694,8 @@ struct lv_vm_stats {
 #define LV_SET_SREGS		_IOW(LV_IOC_MAGIC, 0x24, struct lv_sregs)
 #define LV_GET_STATS		_IOR(LV_IOC_MAGIC, 0x25, struct lv_vcpu_stats)
 #define LV_INTERRUPT		_IOW(LV_IOC_MAGIC, 0x26, struct lv_interrupt)
+#define LV_GET_EXIT_STATS	_IOW(LV_IOC_MAGIC, 0x27, struct lv_exit_stats)
+#define LV_TRACE_ENABLE		_IOW(LV_IOC_MAGIC, 0x28, struct lv_trace_setup)
+#define LV_SET_EXIT_POLICY	_IOW(LV_IOC_MAGIC, 0x29, struct lv_exit_policy)
 
 #endif /* _UAPI_LINUX_LABVISOR_H */
