@@ -716,26 +716,6 @@ static const lv_exit_handler_t lv_exit_handlers[] = {
 static int handle_exit(struct lv_vcpu *vcpu, u16 reason);
 
 /**
- * lv_exit_fastpath() - handle an exit that needs no host work
- * @vcpu: the vCPU
- * @reason: full exit reason
- *
- * Runs with interrupts off, right after the exit; the caller re-enters the
- * guest at once.  Only exits whose handler touches nothing but the VMCS and
- * the vCPU, and never leaves to user space, qualify.
- *
- * Return: true if the exit was handled.
- */
-bool lv_exit_fastpath(struct lv_vcpu *vcpu, u32 reason)
-{
-	if (reason != EXIT_REASON_CPUID || !vcpu->cpuid_fastpath ||
-	    static_branch_unlikely(&lv_hook_active))
-		return false;
-	lv_handle_cpuid(vcpu);
-	return true;
-}
-
-/**
  * lv_exit_dispatch() - handle one VM exit
  * @vcpu: the vCPU
  * @reason: basic exit reason
