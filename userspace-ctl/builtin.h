@@ -18,8 +18,8 @@ struct run_hooks {
 	/* every vCPU thread has ended; the VM still exists */
 	void (*stopped)(struct vm *vm, void *opaque);
 	void *opaque;
-	bool uart_to_stderr;	/* stdout is the command's: the guest's UART
-				 * output goes to stderr */
+	/* stdout is the command's: the guest's UART output goes to stderr */
+	bool uart_to_stderr;
 };
 
 int cmd_run(int argc, char **argv);

@@ -102,7 +102,10 @@ int exitstat_parse_exits(struct exitstat *s, FILE *f, const char *what)
 		lineno++;
 		if (!wanted(line))
 			continue;
-		if (split(line, tok, 7) != 6 || !(r = reason_of(s, tok)))
+		if (split(line, tok, 7) != 6)
+			goto bad;
+		r = reason_of(s, tok);
+		if (!r)
 			goto bad;
 		for (i = 0; i < 4; i++)
 			if (parse_u64(tok[2 + i], &v[i]))

@@ -70,4 +70,16 @@ const char *exitstat_kind_name(int kind);
 /* the bucket @i covers [lo, hi) ticks; hi 0: no upper bound */
 void exitstat_bucket_range(int i, u64 *lo, u64 *hi);
 
+/*
+ * What lvctl stat draws (builtin-stat.c): the per-reason table (@prev:
+ * the snapshot @secs seconds earlier, for the rates; NULL: no rates), one
+ * reason's histogram as bars (-1 with a message when it has none), and
+ * the gnuplot script that draws it into @png.
+ */
+void stat_print_table(FILE *f, const struct exitstat *s,
+		      const struct exitstat *prev, double secs);
+int stat_print_hist(FILE *f, const struct exitstat *s, int reason, int kind);
+void stat_write_gnuplot(FILE *f, const struct exitstat *s, int reason,
+			int kind, const char *png);
+
 #endif /* LVCTL_EXITSTATS_H */

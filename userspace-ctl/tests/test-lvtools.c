@@ -24,10 +24,6 @@
 #include "exitstats.h"
 #include "stats.h"
 
-void stat_print_table(FILE *f, const struct exitstat *s,
-		      const struct exitstat *prev, double secs);
-int stat_print_hist(FILE *f, const struct exitstat *s, int reason, int kind);
-
 /* ---- exit policy options ---- */
 
 /* @fn on @arg into a fresh config, stderr discarded; its return value */
