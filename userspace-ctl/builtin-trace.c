@@ -24,11 +24,11 @@
 #include "accel.h"
 #include "builtin.h"
 #include "stats.h"
+#include "trace.h"
 
 #define TRACE_DEFAULT_RECORDS	16384
 #define TRACE_MIN_RECORDS	64
 #define TRACE_DRAIN_US		10000
-#define TRACE_PAGE		4096
 
 struct trace_vcpu {
 	struct lv_trace_ring *ring;
@@ -65,48 +65,53 @@ static void trace_usage(FILE *f)
 		TRACE_MIN_RECORDS, LV_TRACE_MAX_RECORDS, TRACE_DEFAULT_RECORDS);
 }
 
-static void trace_write(struct trace *t, int vcpu,
-			const struct lv_trace_record *r)
+void trace_write_record(FILE *out, int vcpu, const struct lv_trace_record *r)
 {
 	unsigned int reason = r->reason & 0xffff;
 	const char *name = vmx_exit_reason_name(reason);
 
-	fprintf(t->out, "%d,%u,%s,%u,0x%" PRIx64 ",0x%" PRIx64 ",0x%" PRIx64
+	fprintf(out, "%d,%u,%s,%u,0x%" PRIx64 ",0x%" PRIx64 ",0x%" PRIx64
 		",%" PRIu64 ",%" PRIu64 ",",
 		vcpu, reason, name ? name : "unknown",
 		(r->flags & LV_TRACE_USER) ? 1 : 0, (u64)r->qualification,
 		(u64)r->rip, (u64)r->gpa, (u64)r->tsc_exit, (u64)r->tsc_entry);
 	/* no entry after this exit (the VM stopped there): no cost */
-	if (r->tsc_entry >= r->tsc_exit)
-		fprintf(t->out, "%" PRIu64 "\n", (u64)(r->tsc_entry - r->tsc_exit));
+	if (r->tsc_entry && r->tsc_entry >= r->tsc_exit)
+		fprintf(out, "%" PRIu64 "\n", (u64)(r->tsc_entry - r->tsc_exit));
 	else
-		fputc('\n', t->out);
+		fputc('\n', out);
+}
+
+u64 trace_ring_drain(struct lv_trace_ring *ring, u64 nr, FILE *out, int vcpu,
+		     u64 *lost)
+{
+	const struct lv_trace_record *recs;
+	u64 head, tail, n = 0;
+
+	recs = (const void *)((char *)ring + TRACE_RECORDS_OFFSET);
+	head = __atomic_load_n(&ring->head, __ATOMIC_ACQUIRE);
+	tail = ring->tail;
+	if (head - tail > nr) {
+		/* the module never writes past tail: a broken head */
+		*lost += head - tail - nr;
+		tail = head - nr;
+	}
+	for (; tail != head; tail++, n++) {
+		struct lv_trace_record r = recs[tail & (nr - 1)];
+
+		trace_write_record(out, vcpu, &r);
+	}
+	__atomic_store_n(&ring->tail, tail, __ATOMIC_RELEASE);
+	return n;
 }
 
 static void trace_drain_vcpu(struct trace *t, int id)
 {
 	struct trace_vcpu *tv = &t->v[id];
-	struct lv_trace_ring *ring = tv->ring;
-	const struct lv_trace_record *recs;
-	u64 head, tail, nr = t->nr_records;
 
-	if (!ring)
-		return;
-	recs = (const void *)((char *)ring + TRACE_PAGE);
-	head = __atomic_load_n(&ring->head, __ATOMIC_ACQUIRE);
-	tail = ring->tail;
-	if (head - tail > nr) {
-		/* the module never writes past tail: a broken head */
-		tv->lost += head - tail - nr;
-		tail = head - nr;
-	}
-	for (; tail != head; tail++) {
-		struct lv_trace_record r = recs[tail & (nr - 1)];
-
-		trace_write(t, id, &r);
-		tv->records++;
-	}
-	__atomic_store_n(&ring->tail, tail, __ATOMIC_RELEASE);
+	if (tv->ring)
+		tv->records += trace_ring_drain(tv->ring, t->nr_records,
+						t->out, id, &tv->lost);
 }
 
 static void trace_drain(struct trace *t)
@@ -160,7 +165,7 @@ static int trace_setup(struct vm *vm, void *opaque)
 			return -1;
 		}
 	}
-	fprintf(t->out, "vcpu,reason,name,user,qualification,rip,gpa,tsc_exit,tsc_entry,ticks\n");
+	fputs(TRACE_CSV_HEADER, t->out);
 	for (i = 0; i < vm->nr_vcpus; i++)
 		if (vm->ops->trace_enable(&vm->vcpus[i], t->nr_records,
 					  &t->v[i].ring, &t->v[i].size))

@@ -23,6 +23,7 @@
 #include "exitcfg.h"
 #include "exitstats.h"
 #include "stats.h"
+#include "trace.h"
 
 /* ---- exit policy options ---- */
 
@@ -591,6 +592,80 @@ static void test_stat_cli(void)
 			   ARGS("stat", "--input"));
 }
 
+/* the ring reader on a ring in memory: wrap-around, tail, a broken head */
+static void test_trace_ring(void)
+{
+	const u64 nr = 64;
+	struct lv_trace_record *recs;
+	struct lv_trace_ring *ring;
+	char *text = NULL, *line;
+	u64 lost = 0, n, i;
+	size_t len = 0;
+	FILE *f;
+
+	begin();
+	ring = aligned_alloc(4096, TRACE_RECORDS_OFFSET + nr * sizeof(*recs));
+	if (!ring) {
+		bad("out of memory");
+		end("trace-ring-drain");
+		return;
+	}
+	memset(ring, 0, TRACE_RECORDS_OFFSET + nr * sizeof(*recs));
+	recs = (void *)((char *)ring + TRACE_RECORDS_OFFSET);
+	ring->version = LV_TRACE_VERSION;
+	ring->record_size = sizeof(*recs);
+	ring->nr_records = nr;
+	/* records 60..69: slots 60..63, then 0..5 */
+	for (i = 60; i < 70; i++) {
+		struct lv_trace_record *r = &recs[i % nr];
+
+		r->reason = i == 65 ? 30 : 10;
+		r->flags = i == 65 ? LV_TRACE_USER : 0;
+		r->qualification = i == 65 ? 0xe00048 : 0;
+		r->rip = 0x100000 + i;
+		r->tsc_exit = 1000 * i;
+		r->tsc_entry = i == 69 ? 0 : 1000 * i + 250;
+	}
+	ring->tail = 60;
+	ring->head = 70;
+	f = open_memstream(&text, &len);
+	n = trace_ring_drain(ring, nr, f, 1, &lost);
+	fclose(f);
+	CHECK_EQ(n, 10);
+	CHECK_EQ(ring->tail, 70);
+	CHECK_EQ(lost, 0);
+	line = text ? strstr(text, "1,10,cpuid,0,0x0,0x10003c,0x0,60000,60250,250\n") : NULL;
+	CHECK(line == text, "first line:\n%s", text ? text : "");
+	CHECK(text && strstr(text, "\n1,30,io,1,0xe00048,0x100041,0x0,65000,65250,250\n"),
+	      "user record:\n%s", text ? text : "");
+	/* no entry after the last exit: no cost */
+	CHECK(text && strstr(text, "\n1,10,cpuid,0,0x0,0x100045,0x0,69000,0,\n"),
+	      "last record:\n%s", text ? text : "");
+	free(text);
+
+	/* nothing new: nothing written */
+	text = NULL;
+	f = open_memstream(&text, &len);
+	n = trace_ring_drain(ring, nr, f, 1, &lost);
+	fclose(f);
+	CHECK_EQ(n, 0);
+	CHECK(text && !*text, "wrote '%s'", text ? text : "");
+	free(text);
+
+	/* a head 100 records ahead: only the last 64 exist */
+	ring->head = 170;
+	text = NULL;
+	f = open_memstream(&text, &len);
+	n = trace_ring_drain(ring, nr, f, 0, &lost);
+	fclose(f);
+	free(text);
+	CHECK_EQ(n, 64);
+	CHECK_EQ(lost, 36);
+	CHECK_EQ(ring->tail, 170);
+	free(ring);
+	end("trace-ring-drain");
+}
+
 static void test_trace_cli(void)
 {
 	const char *bin = write_file("trace-hlt.bin", "\xf4", 1);
@@ -623,6 +698,7 @@ int main(int argc, char **argv)
 	test_stat_table();
 	test_stat_hist();
 	test_stat_cli();
+	test_trace_ring();
 	test_trace_cli();
 
 	return harness_finish();
