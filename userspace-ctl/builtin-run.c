@@ -647,31 +647,16 @@ static void save_exit_stats(struct vm *vm, const char *dir)
 	static struct exitstat es;
 	char path[4096];
 	const char *mode = "unknown";
-	int v, i;
+	int v;
 
 	for (v = -1; v < vm->nr_vcpus; v++) {
 		if (vm->ops->get_exit_stats(vm, v, st, LV_NR_EXIT_REASONS,
 					    &mode))
 			return;
-		memset(&es, 0, sizeof(es));
+		exitstat_from_lv(&es, st, LV_NR_EXIT_REASONS);
 		es.pid = getpid();
 		snprintf(es.mode, sizeof(es.mode), "%s", mode);
 		es.vcpus = vm->nr_vcpus;
-		for (i = 0; i < LV_NR_EXIT_REASONS; i++) {
-			struct exitstat_reason *r = &es.r[i];
-			const char *name = vmx_exit_reason_name(i);
-
-			snprintf(r->name, sizeof(r->name), "%s",
-				 name ? name : "unknown");
-			r->count = st[i].count;
-			r->user_count = st[i].user_count;
-			r->kernel_ticks = st[i].kernel_ticks;
-			r->user_ticks = st[i].user_ticks;
-			memcpy(r->hist[EXITSTAT_KERNEL], st[i].kernel_hist,
-			       sizeof(st[i].kernel_hist));
-			memcpy(r->hist[EXITSTAT_USER], st[i].user_hist,
-			       sizeof(st[i].user_hist));
-		}
 		if (v < 0)
 			snprintf(path, sizeof(path), "%s", dir);
 		else

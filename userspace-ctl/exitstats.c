@@ -8,7 +8,10 @@
 #include <string.h>
 #include <sys/stat.h>
 
+#include <linux/labvisor.h>
+
 #include "exitstats.h"
+#include "stats.h"
 
 static const char *const kind_names[] = { "kernel", "user" };
 
@@ -317,4 +320,31 @@ int exitstat_save_dir(const struct exitstat *s, const char *dir)
 	    save_file(dir, "hist", exitstat_write_hist, s))
 		return -1;
 	return 0;
+}
+
+void exitstat_from_lv(struct exitstat *s, const struct lv_exit_reason_stats *st,
+		      u32 nr)
+{
+	u32 i;
+
+	memset(s, 0, sizeof(*s));
+	for (i = 0; i < nr && i < EXITSTAT_REASONS; i++) {
+		struct exitstat_reason *r = &s->r[i];
+		const char *name = vmx_exit_reason_name(i);
+
+		snprintf(r->name, sizeof(r->name), "%s", name ? name : "unknown");
+		r->seen = st[i].count != 0;
+		r->count = st[i].count;
+		r->user_count = st[i].user_count;
+		r->kernel_ticks = st[i].kernel_ticks;
+		r->user_ticks = st[i].user_ticks;
+		_Static_assert(sizeof(st[i].kernel_hist) == sizeof(r->hist[0]),
+			       "histogram buckets");
+		memcpy(r->hist[EXITSTAT_KERNEL], st[i].kernel_hist,
+		       sizeof(r->hist[0]));
+		memcpy(r->hist[EXITSTAT_USER], st[i].user_hist,
+		       sizeof(r->hist[0]));
+		r->has_hist[EXITSTAT_KERNEL] = r->count != 0;
+		r->has_hist[EXITSTAT_USER] = r->user_count != 0;
+	}
 }

@@ -64,6 +64,11 @@ void exitstat_write_info(FILE *f, const struct exitstat *s);
 /* info, exits and hist into @dir (created if needed); 0 or -1 + message */
 int exitstat_save_dir(const struct exitstat *s, const char *dir);
 
+struct lv_exit_reason_stats;
+/* @s from @nr reasons of LV_GET_(VM_)EXIT_STATS (names from stats.c) */
+void exitstat_from_lv(struct exitstat *s, const struct lv_exit_reason_stats *st,
+		      u32 nr);
+
 /* @kind from "kernel" or "user"; -1 otherwise */
 int exitstat_kind_parse(const char *s);
 const char *exitstat_kind_name(int kind);

@@ -416,6 +416,51 @@ static void test_exitstat_parse(void)
 	end("exitstat-parse");
 }
 
+/* LV_GET_EXIT_STATS's structures -> the files -> lvctl stat's reader */
+static void test_exitstat_save(void)
+{
+	static struct lv_exit_reason_stats st[LV_NR_EXIT_REASONS];
+	static struct exitstat s, t;
+	const char *dir = tmp_path("saved-stats");
+	int i;
+
+	begin();
+	memset(st, 0, sizeof(st));
+	st[10].count = 2001;
+	st[10].kernel_ticks = 2001 * 300;
+	st[10].kernel_hist[8] = 2001;
+	st[30].count = 7;
+	st[30].user_count = 7;
+	st[30].kernel_ticks = 7000;
+	st[30].user_ticks = 49000;
+	st[30].kernel_hist[9] = 7;
+	st[30].user_hist[12] = 7;
+	exitstat_from_lv(&s, st, LV_NR_EXIT_REASONS);
+	s.pid = 77;
+	strcpy(s.mode, "shadow");
+	s.vcpus = 2;
+	CHECK(!strcmp(s.r[30].name, "io"), "name '%s'", s.r[30].name);
+	CHECK(!exitstat_save_dir(&s, dir), "save failed");
+	memset(&t, 0, sizeof(t));
+	CHECK(!exitstat_load_dir(&t, dir, -1), "load failed");
+	CHECK(t.pid == 77 && t.vcpus == 2 && !strcmp(t.mode, "shadow"),
+	      "info %ld %d %s", t.pid, t.vcpus, t.mode);
+	for (i = 0; i < EXITSTAT_REASONS; i++) {
+		const struct exitstat_reason *a = &s.r[i], *b = &t.r[i];
+
+		if (!a->count && !b->count)
+			continue;
+		CHECK(a->count == b->count && a->user_count == b->user_count &&
+		      a->kernel_ticks == b->kernel_ticks &&
+		      a->user_ticks == b->user_ticks &&
+		      !memcmp(a->hist, b->hist, sizeof(a->hist)) &&
+		      !strcmp(a->name, b->name), "reason %d differs", i);
+	}
+	CHECK(t.r[10].count == 2001 && t.r[30].hist[EXITSTAT_USER][12] == 7,
+	      "read back %llu", (unsigned long long)t.r[10].count);
+	end("exitstat-save-load");
+}
+
 static void test_stat_table(void)
 {
 	static struct exitstat s, prev;
@@ -695,6 +740,7 @@ int main(int argc, char **argv)
 	test_policy_cli();
 	test_forwarded_loop();
 	test_exitstat_parse();
+	test_exitstat_save();
 	test_stat_table();
 	test_stat_hist();
 	test_stat_cli();
