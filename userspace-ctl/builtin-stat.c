@@ -171,9 +171,11 @@ static bool has_exits(const char *dir)
 
 /*
  * The statistics of the VMs the options select, summed into @s.  0, or
- * -1 with a message (no such directory, no VM, a malformed file).
+ * -1 with a message (no such directory, no VM, a malformed file); 1 when
+ * there is no VM and @quiet.
  */
-static int stat_load(const struct stat_opts *o, struct exitstat *s)
+static int stat_load(const struct stat_opts *o, struct exitstat *s,
+		     bool quiet)
 {
 	const char *root = o->input ? o->input : STAT_DEBUGFS;
 	char path[4096];
@@ -203,6 +205,8 @@ static int stat_load(const struct stat_opts *o, struct exitstat *s)
 	}
 	closedir(d);
 	if (!ret && !s->nr_vms) {
+		if (quiet)
+			return 1;
 		if (o->vm)
 			pr_err("stat: no VM %s in %s", o->vm, root);
 		else
@@ -481,9 +485,14 @@ static int stat_live(const struct stat_opts *o)
 		int ret;
 
 		fputs("\033[H\033[2J", stdout);
-		ret = stat_load(o, &cur);
+		ret = stat_load(o, &cur, true);
 		t = now_s();
-		if (!ret) {
+		if (ret > 0) {
+			printf("lvctl stat: %s: no VM%s%s (waiting; ^C ends)\n",
+			       o->input ? o->input : STAT_DEBUGFS,
+			       o->vm ? " " : "", o->vm ? o->vm : "");
+			have_prev = false;
+		} else if (!ret) {
 			print_header(stdout, o, &cur);
 			stat_print_table(stdout, &cur, have_prev ? &prev : NULL,
 					 t - t_prev);
@@ -512,7 +521,7 @@ int cmd_stat(int argc, char **argv)
 		return ret > 0 ? 0 : LVCTL_EXIT_USAGE;
 	if (o.hist_reason < 0 && !o.once)
 		return stat_live(&o);
-	if (stat_load(&o, &s))
+	if (stat_load(&o, &s, false))
 		return 1;
 	if (o.hist_reason < 0) {
 		print_header(stdout, &o, &s);

@@ -624,6 +624,31 @@ static void test_stat_cli(void)
 		end("stat-hist-png");
 	}
 
+	/* the live view: refreshes with rates until SIGINT, then status 0 */
+	begin();
+	{
+		char cmd[1024], buf[8192] = "";
+		FILE *f;
+		size_t n;
+		int st;
+
+		snprintf(cmd, sizeof(cmd),
+			 "%s stat -d 0.1 --input %s > %s 2>&1 & p=$!; sleep 0.6; "
+			 "kill -INT $p; wait $p", lvctl, root, tmp_path("live.txt"));
+		st = system(cmd);
+		f = fopen(tmp_path("live.txt"), "r");
+		n = f ? fread(buf, 1, sizeof(buf) - 1, f) : 0;
+		buf[n] = '\0';
+		if (f)
+			fclose(f);
+		CHECK(st == 0, "status 0x%x after SIGINT", st);
+		CHECK(strstr(buf, "\033[H\033[2Jlvctl stat: ") &&
+		      strstr(buf, "total                              3020          -") &&
+		      strstr(buf, "total                              3020          0"),
+		      "live output:\n%s", buf);
+	}
+	end("stat-live");
+
 	expect_usage_error("cli-stat-bad-option", "unknown option",
 			   ARGS("stat", "--bogus"));
 	expect_usage_error("cli-stat-bad-delay", "-d", ARGS("stat", "-d", "0"));
