@@ -24,6 +24,8 @@
 #include "../vmx/vmx.h"
 #include "../ept/ept.h"
 #include "lapic.h"
+#include "stats.h"
+#include "../vmx/policy.h"
 
 #define LV_MAX_VCPUS		8
 #define LV_MAX_SLOTS		32
@@ -79,6 +81,11 @@ struct lv_memslots {
  * @irqfds: interrupt eventfds (kmod/virtio/irqfd.c)
  * @irqfd_lock: protects @irqfds
  * @counters: fast-path and exit counters (LV_GET_VM_STATS)
+ * @policy: the VM's exit policy (RCU; NULL: the defaults)
+ * @cpuid_overrides: LV_SET_CPUID table (RCU)
+ * @msr_overrides: LV_SET_MSR_OVERRIDES table (RCU)
+ * @pid: the process that created the VM
+ * @debugfs: the VM's debugfs directory
  */
 struct lv_vm {
 	struct kref kref;
@@ -96,12 +103,18 @@ struct lv_vm {
 		atomic64_t irqfd_injections;
 		atomic64_t user_exits;
 	} counters;
+	struct lv_exit_policy __rcu *policy;
+	struct lv_cpuid_overrides __rcu *cpuid_overrides;
+	struct lv_msr_overrides __rcu *msr_overrides;
+	pid_t pid;
+	struct dentry *debugfs;
 };
 
 /* lv_vcpu.events: what other CPUs ask of a vCPU (atomic bits) */
 #define LV_EV_NMI		0
 #define LV_EV_INIT		1
 #define LV_EV_SIPI		2
+#define LV_EV_POLICY		3	/* apply the exit policy (policy.c) */
 
 /* lv_vcpu.mode: whether a kick needs an IPI */
 #define LV_MODE_OUTSIDE		0
@@ -121,6 +134,7 @@ enum lv_pending {
 	LV_PENDING_STRING_IN,	/* INS: store the data to guest memory */
 	LV_PENDING_MMIO_READ,	/* read from MMIO: load into a register, skip */
 	LV_PENDING_HYPERCALL,	/* LV_HC_USER: result into RAX */
+	LV_PENDING_FORWARDED,	/* LV_EXIT_VMX: as run->vmx.action says */
 };
 
 /**
@@ -159,6 +173,14 @@ enum lv_pending {
  * @halt_if: RFLAGS.IF when the vCPU halted
  * @extint: vector from LV_INTERRUPT waiting for injection, or -1
  * @proc_ctl: the primary processor-based controls in the VMCS
+ * @clock: exit statistics and the exit being timed
+ * @trace: the exit trace ring, if enabled
+ * @debugfs: the vCPU's debugfs directory
+ * @policy: the vCPU's own exit policy, if @has_policy
+ * @has_policy: LV_SET_EXIT_POLICY set one on this vCPU
+ * @forward: exit reasons that go to user space raw (from the policy)
+ * @cpuid_fastpath: CPUID exits may take the fast path (not forwarded)
+ * @msr_bitmap: this vCPU's MSR bitmap (policy.c)
  */
 struct lv_vcpu {
 	unsigned long regs[LV_NR_REGS];
@@ -196,6 +218,7 @@ struct lv_vcpu {
 		bool rep;	/* STRING_IN: REP prefix */
 		u8 addr_size;	/* STRING_IN: address size in bytes */
 		u8 len;		/* instruction length to skip */
+		u16 reason;	/* FORWARDED: basic exit reason */
 	} pend;
 	bool l1d_flush;
 	struct lv_vcpu_stats stats;
@@ -208,6 +231,14 @@ struct lv_vcpu {
 	bool halt_if;
 	int extint;
 	u32 proc_ctl;
+	struct lv_exit_clock clock;
+	struct lv_trace trace;
+	struct dentry *debugfs;
+	struct lv_exit_policy policy;
+	bool has_policy;
+	u64 forward[2];
+	bool cpuid_fastpath;
+	unsigned long *msr_bitmap;
 };
 
 /* main.c */

@@ -40,6 +40,7 @@ static long lv_get_caps(void __user *argp)
 	if (lv_vmx.has_ug)
 		caps.flags |= LV_CAP_UNRESTRICTED;
 	caps.flags |= LV_CAP_LAPIC | LV_CAP_IOEVENTFD | LV_CAP_IRQFD;
+	caps.flags |= LV_CAP_EXIT_STATS | LV_CAP_TRACE | LV_CAP_EXIT_POLICY;
 	return copy_to_user(argp, &caps, sizeof(caps)) ? -EFAULT : 0;
 }
 
@@ -108,17 +109,24 @@ static int __init lv_init(void)
 	if (err)
 		goto fail_vmcs;
 	lv_cpuid_init();
-	err = lv_irqfd_init();
+	err = lv_policy_init();
 	if (err)
 		goto fail_run;
+	err = lv_irqfd_init();
+	if (err)
+		goto fail_policy;
+	lv_debugfs_init();
 	err = misc_register(&lv_dev);
 	if (err)
-		goto fail_irqfd;
+		goto fail_debugfs;
 	pr_info("labvisor: ready, API version %d, /dev/labvisor\n", LV_API_VERSION);
 	return 0;
 
-fail_irqfd:
+fail_debugfs:
+	lv_debugfs_exit();
 	lv_irqfd_exit();
+fail_policy:
+	lv_policy_exit();
 fail_run:
 	lv_vmx_run_exit();
 fail_vmcs:
@@ -131,7 +139,9 @@ fail_vmx:
 static void __exit lv_exit(void)
 {
 	misc_deregister(&lv_dev);
+	lv_debugfs_exit();
 	lv_irqfd_exit();
+	lv_policy_exit();
 	lv_vmx_run_exit();
 	lv_vmcs_global_exit();
 	lv_vmx_exit();

@@ -111,11 +111,29 @@ static long vcpu_interrupt(struct lv_vcpu *vcpu, void __user *argp)
 	return 0;
 }
 
+/* the exit counts by reason are those of the exit statistics */
+static long vcpu_get_stats(struct lv_vcpu *vcpu, void __user *argp)
+{
+	struct lv_vcpu_stats st = vcpu->stats;
+	unsigned int r;
+
+	st.exits = 0;
+	for (r = 0; r < LV_NR_EXIT_REASONS; r++) {
+		st.by_reason[r] = vcpu->clock.xs[r].count;
+		st.exits += st.by_reason[r];
+	}
+	return copy_to_user(argp, &st, sizeof(st)) ? -EFAULT : 0;
+}
+
 static long vcpu_ioctl(struct file *file, unsigned int cmd, unsigned long arg)
 {
 	struct lv_vcpu *vcpu = file->private_data;
 	void __user *argp = (void __user *)arg;
 	long ret;
+
+	/* lock-free: the counters are read while the vCPU runs */
+	if (cmd == LV_GET_EXIT_STATS)
+		return lv_stats_get_vcpu(vcpu, argp);
 
 	if (mutex_lock_killable(&vcpu->mutex))
 		return -EINTR;
@@ -136,8 +154,13 @@ static long vcpu_ioctl(struct file *file, unsigned int cmd, unsigned long arg)
 		ret = vcpu_set_sregs(vcpu, argp);
 		break;
 	case LV_GET_STATS:
-		ret = copy_to_user(argp, &vcpu->stats, sizeof(vcpu->stats)) ?
-		      -EFAULT : 0;
+		ret = vcpu_get_stats(vcpu, argp);
+		break;
+	case LV_TRACE_ENABLE:
+		ret = lv_trace_enable(vcpu, argp);
+		break;
+	case LV_SET_EXIT_POLICY:
+		ret = lv_policy_set_vcpu(vcpu, argp);
 		break;
 	case LV_INTERRUPT:
 		ret = vcpu_interrupt(vcpu, argp);
@@ -154,9 +177,12 @@ static vm_fault_t vcpu_fault(struct vm_fault *vmf)
 {
 	struct lv_vcpu *vcpu = vmf->vma->vm_file->private_data;
 
-	if (vmf->pgoff != 0)
+	if (vmf->pgoff == 0)
+		vmf->page = virt_to_page(vcpu->run);
+	else
+		vmf->page = lv_trace_page(vcpu, vmf->pgoff);
+	if (!vmf->page)
 		return VM_FAULT_SIGBUS;
-	vmf->page = virt_to_page(vcpu->run);
 	get_page(vmf->page);
 	return 0;
 }
@@ -165,11 +191,25 @@ static const struct vm_operations_struct lv_vcpu_vm_ops = {
 	.fault = vcpu_fault,
 };
 
-/* the run page: exactly one page at offset 0, served by vcpu_fault() */
+/*
+ * The run page: exactly one page at offset 0; the trace ring: its pages
+ * from LV_TRACE_MMAP_OFFSET, once LV_TRACE_ENABLE made it.  Served by
+ * vcpu_fault().
+ */
 static int vcpu_mmap(struct file *file, struct vm_area_struct *vma)
 {
-	if (vma->vm_pgoff != 0 || vma->vm_end - vma->vm_start != PAGE_SIZE) {
-		lv_warn("vCPU mmap: only one page at offset 0\n");
+	struct lv_vcpu *vcpu = file->private_data;
+	unsigned long pages = vma_pages(vma);
+	bool ok;
+
+	if (vma->vm_pgoff == 0)
+		ok = pages == 1;
+	else
+		ok = lv_trace_page(vcpu, vma->vm_pgoff) &&
+		     lv_trace_page(vcpu, vma->vm_pgoff + pages - 1);
+	if (!ok) {
+		lv_warn("vCPU mmap: only the run page at offset 0 or the trace ring at %d\n",
+			LV_TRACE_MMAP_OFFSET);
 		return -EINVAL;
 	}
 	vma->vm_ops = &lv_vcpu_vm_ops;
@@ -178,6 +218,9 @@ static int vcpu_mmap(struct file *file, struct vm_area_struct *vma)
 
 static void vcpu_free(struct lv_vcpu *vcpu)
 {
+	lv_debugfs_vcpu_remove(vcpu);
+	lv_stats_vcpu_free(vcpu);
+	free_page((unsigned long)vcpu->msr_bitmap);
 	lv_lapic_destroy(&vcpu->lapic);
 	lv_vmcs_destroy(vcpu);
 	fpu_free_guest_fpstate(&vcpu->guest_fpu);
@@ -235,7 +278,11 @@ int lv_vcpu_create(struct lv_vm *vm, unsigned long id)
 		kfree(vcpu);
 		return -ENOMEM;
 	}
-	if (!fpu_alloc_guest_fpstate(&vcpu->guest_fpu)) {
+	vcpu->msr_bitmap = (unsigned long *)__get_free_page(GFP_KERNEL_ACCOUNT);
+	if (!vcpu->msr_bitmap || lv_stats_vcpu_init(vcpu) ||
+	    !fpu_alloc_guest_fpstate(&vcpu->guest_fpu)) {
+		lv_stats_vcpu_free(vcpu);
+		free_page((unsigned long)vcpu->msr_bitmap);
 		free_page((unsigned long)vcpu->run);
 		kfree(vcpu);
 		return -ENOMEM;
@@ -248,6 +295,8 @@ int lv_vcpu_create(struct lv_vm *vm, unsigned long id)
 	vcpu->mode = LV_MODE_OUTSIDE;
 	/* the BSP runs; the APs wait for INIT and SIPI, as after RESET */
 	vcpu->mp_state = id == 0 ? LV_MP_RUNNABLE : LV_MP_WAIT_SIPI;
+	vcpu->cpuid_fastpath = true;
+	set_bit(LV_EV_POLICY, &vcpu->events);	/* the VM's, at the first entry */
 
 	mutex_lock(&vm->lock);
 	if (rcu_access_pointer(vm->vcpus[id])) {
@@ -268,6 +317,7 @@ int lv_vcpu_create(struct lv_vm *vm, unsigned long id)
 		lv_vm_put(vm);
 		return fd;
 	}
+	lv_debugfs_vcpu_add(vcpu);
 	rcu_assign_pointer(vm->vcpus[id], vcpu);
 	vm->nr_vcpus++;
 	mutex_unlock(&vm->lock);
@@ -275,6 +325,8 @@ int lv_vcpu_create(struct lv_vm *vm, unsigned long id)
 
 fail_locked:
 	mutex_unlock(&vm->lock);
+	lv_stats_vcpu_free(vcpu);
+	free_page((unsigned long)vcpu->msr_bitmap);
 	fpu_free_guest_fpstate(&vcpu->guest_fpu);
 	free_page((unsigned long)vcpu->run);
 	kfree(vcpu);

@@ -17,12 +17,14 @@ static void vm_free(struct kref *kref)
 {
 	struct lv_vm *vm = container_of(kref, struct lv_vm, kref);
 
+	lv_debugfs_vm_remove(vm);
 	lv_irqfd_release_all(vm);
 	lv_ioeventfd_release_all(vm);
 	lv_memslots_free(vm);
 	/* no vCPU is left, so no CPU can still walk these tables */
 	lv_vmx_invept_all();
 	lv_ept_destroy(&vm->ept);
+	lv_policy_vm_free(vm);
 	kfree(vm);
 }
 
@@ -122,6 +124,14 @@ static long vm_ioctl(struct file *file, unsigned int cmd, unsigned long arg)
 		return lv_vcpu_create(vm, arg);
 	case LV_GET_VM_STATS:
 		return vm_get_stats(vm, (void __user *)arg);
+	case LV_GET_VM_EXIT_STATS:
+		return lv_stats_get_vm(vm, (void __user *)arg);
+	case LV_SET_VM_EXIT_POLICY:
+		return lv_policy_set_vm(vm, (void __user *)arg);
+	case LV_SET_CPUID:
+		return lv_policy_set_cpuid(vm, (void __user *)arg);
+	case LV_SET_MSR_OVERRIDES:
+		return lv_policy_set_msrs(vm, (void __user *)arg);
 	}
 	lv_warn("unknown VM ioctl 0x%x\n", cmd);
 	return -ENOTTY;
@@ -184,9 +194,11 @@ int lv_vm_create(u32 mode)
 	spin_lock_init(&vm->irqfd_lock);
 	vm->mode = mode;
 	RCU_INIT_POINTER(vm->slots, slots);
+	lv_debugfs_vm_add(vm);
 
 	fd = anon_inode_getfd("labvisor-vm", &lv_vm_fops, vm, O_RDWR | O_CLOEXEC);
 	if (fd < 0) {
+		lv_debugfs_vm_remove(vm);
 		lv_ept_destroy(&vm->ept);
 		err = fd;
 		goto fail;

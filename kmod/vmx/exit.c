@@ -19,6 +19,7 @@
 #include "../virtio/eventfd.h"
 #include "decode.h"
 #include "exit.h"
+#include "policy.h"
 #include "vmcs.h"
 #include "vmx.h"
 
@@ -74,24 +75,11 @@ static unsigned int cpl(void)
 	return (lv_vmread32(GUEST_SS_AR_BYTES) >> 5) & 3;
 }
 
-static unsigned long get_reg(struct lv_vcpu *vcpu, unsigned int reg)
-{
-	return reg == LV_RSP ? lv_vmread(GUEST_RSP) : vcpu->regs[reg];
-}
-
-static void set_reg(struct lv_vcpu *vcpu, unsigned int reg, unsigned long val)
-{
-	if (reg == LV_RSP)
-		lv_vmwrite(GUEST_RSP, val);
-	else
-		vcpu->regs[reg] = val;
-}
-
 /* write @size bytes of @val to a register as a mov of that size would */
 static void write_reg_sized(struct lv_vcpu *vcpu, unsigned int reg, bool high8,
 			    unsigned int size, u64 val)
 {
-	unsigned long old = get_reg(vcpu, reg);
+	unsigned long old = lv_get_reg(vcpu, reg);
 
 	switch (size) {
 	case 1:
@@ -107,7 +95,7 @@ static void write_reg_sized(struct lv_vcpu *vcpu, unsigned int reg, bool high8,
 		val &= 0xffffffff;	/* 32-bit writes zero-extend */
 		break;
 	}
-	set_reg(vcpu, reg, val);
+	lv_set_reg(vcpu, reg, val);
 }
 
 static void dump_state(struct lv_vcpu *vcpu, const char *why)
@@ -239,7 +227,7 @@ static int handle_cr(struct lv_vcpu *vcpu)
 
 	switch (type) {
 	case 0:		/* MOV to CR */
-		val = get_reg(vcpu, reg);
+		val = lv_get_reg(vcpu, reg);
 		if (!(lv_vmread32(GUEST_CS_AR_BYTES) & VMX_AR_L_MASK))
 			val &= 0xffffffff;
 		if (cr == 0)
@@ -250,13 +238,17 @@ static int handle_cr(struct lv_vcpu *vcpu)
 			lv_lapic_set_tpr(&vcpu->lapic, val);
 		else if (cr == 8)
 			err = -EINVAL;
+		else if (cr == 3)
+			goto cr3;
 		else
 			goto unexpected;
 		break;
 	case 1:		/* MOV from CR */
+		if (cr == 3)
+			goto cr3;
 		if (cr != 8)
 			goto unexpected;
-		set_reg(vcpu, reg, lv_lapic_get_tpr(&vcpu->lapic));
+		lv_set_reg(vcpu, reg, lv_lapic_get_tpr(&vcpu->lapic));
 		break;
 	case 2:		/* CLTS */
 		err = lv_vmcs_set_cr0(vcpu, cr0 & ~X86_CR0_TS, false);
@@ -269,6 +261,13 @@ static int handle_cr(struct lv_vcpu *vcpu)
 	if (err)
 		return inject_gp(vcpu);
 	return lv_skip_insn(vcpu);
+
+cr3:	/* an exit policy asked for CR3 exits */
+	if (lv_emulate_cr3(vcpu, type == 0, reg) < 0) {
+		dump_state(vcpu, "cannot read the PAE page-directory pointers");
+		return internal_error(vcpu, LV_INTERNAL_GUEST_MEMORY, 1, (u64[]){ qual });
+	}
+	return 1;
 
 unexpected:
 	dump_state(vcpu, "unexpected CR access");
@@ -298,9 +297,9 @@ static int handle_dr(struct lv_vcpu *vcpu)
 			val = vcpu->dr[LV_DR6] | LV_DR6_FIXED_1;
 		else
 			val = vcpu->dr[LV_DR7] | LV_DR7_FIXED_1;
-		set_reg(vcpu, reg, val);
+		lv_set_reg(vcpu, reg, val);
 	} else {
-		val = get_reg(vcpu, reg);
+		val = lv_get_reg(vcpu, reg);
 		if (dr >= 6 && (val >> 32))
 			return inject_gp(vcpu);
 		vcpu->dr[dr < 4 ? dr : dr == 6 ? LV_DR6 : LV_DR7] = val;
@@ -593,9 +592,9 @@ static int handle_ept_violation(struct lv_vcpu *vcpu)
 		if (insn.has_imm)
 			val = insn.imm;
 		else if (insn.high8)
-			val = get_reg(vcpu, insn.reg) >> 8;
+			val = lv_get_reg(vcpu, insn.reg) >> 8;
 		else
-			val = get_reg(vcpu, insn.reg);
+			val = lv_get_reg(vcpu, insn.reg);
 	}
 	if (lapic_page(vcpu, gpa)) {
 		lv_lapic_mmio(&vcpu->lapic, gpa & ~PAGE_MASK, &val, insn.size,
@@ -696,8 +695,16 @@ static const lv_exit_handler_t lv_exit_handlers[] = {
 	[EXIT_REASON_XSETBV]			= handle_xsetbv,
 	[EXIT_REASON_VMFUNC]			= inject_ud,
 	[EXIT_REASON_PREEMPTION_TIMER]		= handle_preemption_timer,
+	/* only when an exit policy turns them on (policy-exits.c) */
+	[EXIT_REASON_RDTSC]			= lv_handle_rdtsc,
+	[EXIT_REASON_PAUSE_INSTRUCTION]		= lv_handle_pause,
+	[EXIT_REASON_INVLPG]			= lv_handle_invlpg,
+	[EXIT_REASON_GDTR_IDTR]			= lv_handle_desc_table,
+	[EXIT_REASON_LDTR_TR]			= lv_handle_desc_table,
 	[11 /* GETSEC: SMX is hidden */]	= inject_ud,
 };
+
+static int handle_exit(struct lv_vcpu *vcpu, u16 reason);
 
 /**
  * lv_exit_fastpath() - handle an exit that needs no host work
@@ -712,10 +719,8 @@ static const lv_exit_handler_t lv_exit_handlers[] = {
  */
 bool lv_exit_fastpath(struct lv_vcpu *vcpu, u32 reason)
 {
-	if (reason != EXIT_REASON_CPUID)
+	if (reason != EXIT_REASON_CPUID || !vcpu->cpuid_fastpath)
 		return false;
-	vcpu->stats.exits++;
-	vcpu->stats.by_reason[reason]++;
 	lv_handle_cpuid(vcpu);
 	return true;
 }
@@ -729,10 +734,17 @@ bool lv_exit_fastpath(struct lv_vcpu *vcpu, u32 reason)
  */
 int lv_exit_dispatch(struct lv_vcpu *vcpu, u16 reason)
 {
-	if (likely(reason < LV_NR_EXIT_REASONS))
-		vcpu->stats.by_reason[reason]++;
 	vcpu->run->hw_exit_reason = reason;
 	reinject_vectoring();
+	if (unlikely(vcpu->forward[0] | vcpu->forward[1]) && reason < 128 &&
+	    (vcpu->forward[reason / 64] & BIT_ULL(reason % 64)))
+		return lv_forward_exit(vcpu, reason);
+	return handle_exit(vcpu, reason);
+}
+
+/* the handler of @reason (exit information fields of that exit current) */
+static int handle_exit(struct lv_vcpu *vcpu, u16 reason)
+{
 	/* the hottest exits by direct call: an indirect one costs a retpoline */
 	if (reason == EXIT_REASON_CPUID)
 		return lv_handle_cpuid(vcpu);
@@ -774,6 +786,15 @@ int lv_exit_complete(struct lv_vcpu *vcpu)
 	case LV_PENDING_HYPERCALL:
 		vcpu->regs[LV_RAX] = vcpu->run->hypercall.ret;
 		return 1;
+	case LV_PENDING_FORWARDED:
+		if (vcpu->run->vmx.action == LV_VMX_RESUME)
+			return 1;
+		if (vcpu->run->vmx.action == LV_VMX_HANDLE)
+			return handle_exit(vcpu, vcpu->pend.reason);
+		lv_warn("vcpu %u: LV_RUN: unknown vmx.action %u for a forwarded exit\n",
+			vcpu->id, vcpu->run->vmx.action);
+		vcpu->pending = LV_PENDING_FORWARDED;
+		return -EINVAL;
 	}
 	return 1;
 }

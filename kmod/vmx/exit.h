@@ -37,6 +37,22 @@ void lv_vmx_run_exit(void);
 
 #define LV_NO_ERROR_CODE	(-1)
 
+/* a GPR by its encoding (RSP lives in the VMCS) */
+static __always_inline unsigned long lv_get_reg(struct lv_vcpu *vcpu,
+						unsigned int reg)
+{
+	return reg == LV_RSP ? lv_vmread(GUEST_RSP) : vcpu->regs[reg];
+}
+
+static __always_inline void lv_set_reg(struct lv_vcpu *vcpu, unsigned int reg,
+				       unsigned long val)
+{
+	if (reg == LV_RSP)
+		lv_vmwrite(GUEST_RSP, val);
+	else
+		vcpu->regs[reg] = val;
+}
+
 /* step over @len bytes of instruction, as completing it would */
 static __always_inline unsigned long lv_rip_mask(void)
 {

@@ -1,7 +1,9 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * The MSRs a guest may use.  Every MSR exits (the bitmap in vmcs.c lets
- * through only FS/GS base, SYSENTER and PAT, which the VMCS switches);
+ * through only FS/GS base, SYSENTER and PAT, which the VMCS switches, unless
+ * an exit policy asks otherwise); the overrides of LV_SET_MSR_OVERRIDES
+ * come first (policy.c);
  * those below are emulated, the x2APIC range and IA32_TSC_DEADLINE go to
  * the local APIC (core/lapic.c), every other access gets #GP in the guest.
  */
@@ -29,6 +31,10 @@ static bool canonical(u64 addr)
  */
 int lv_msr_read(struct lv_vcpu *vcpu, u32 msr, u64 *val)
 {
+	int ovr = lv_policy_msr(vcpu, msr, false, val);
+
+	if (ovr)
+		return ovr < 0 ? ovr : 0;
 	if (msr >= APIC_BASE_MSR && msr < APIC_BASE_MSR + 0x100)
 		return lv_lapic_msr_read(&vcpu->lapic, msr, val);
 	switch (msr) {
@@ -77,6 +83,15 @@ int lv_msr_read(struct lv_vcpu *vcpu, u32 msr, u64 *val)
 	case MSR_GS_BASE:
 		*val = lv_vmread(GUEST_GS_BASE);
 		return 0;
+	case MSR_IA32_SYSENTER_CS:
+		*val = lv_vmread32(GUEST_SYSENTER_CS);
+		return 0;
+	case MSR_IA32_SYSENTER_ESP:
+		*val = lv_vmread(GUEST_SYSENTER_ESP);
+		return 0;
+	case MSR_IA32_SYSENTER_EIP:
+		*val = lv_vmread(GUEST_SYSENTER_EIP);
+		return 0;
 	case MSR_IA32_CR_PAT:
 		*val = lv_vmread64(GUEST_IA32_PAT);
 		return 0;
@@ -96,7 +111,11 @@ int lv_msr_write(struct lv_vcpu *vcpu, u32 msr, u64 val)
 {
 	u64 efer_ok = EFER_SCE | EFER_LME | EFER_LMA |
 		      (boot_cpu_has(X86_FEATURE_NX) ? EFER_NX : 0);
+	int ovr = lv_policy_msr(vcpu, msr, true, NULL);
+	unsigned int i;
 
+	if (ovr)
+		return ovr < 0 ? ovr : 0;
 	if (msr >= APIC_BASE_MSR && msr < APIC_BASE_MSR + 0x100)
 		return lv_lapic_msr_write(&vcpu->lapic, msr, val);
 	switch (msr) {
@@ -160,6 +179,25 @@ int lv_msr_write(struct lv_vcpu *vcpu, u32 msr, u64 val)
 		if (!canonical(val))
 			return -EINVAL;
 		lv_vmwrite(msr == MSR_FS_BASE ? GUEST_FS_BASE : GUEST_GS_BASE, val);
+		return 0;
+	/* the VMCS switches these; they exit only when a policy asks */
+	case MSR_IA32_SYSENTER_CS:
+		lv_vmwrite(GUEST_SYSENTER_CS, (u32)val);
+		return 0;
+	case MSR_IA32_SYSENTER_ESP:
+	case MSR_IA32_SYSENTER_EIP:
+		if (!canonical(val))
+			return -EINVAL;
+		lv_vmwrite(msr == MSR_IA32_SYSENTER_ESP ? GUEST_SYSENTER_ESP :
+			   GUEST_SYSENTER_EIP, val);
+		return 0;
+	case MSR_IA32_CR_PAT:
+		/* memory types 0, 1, 4, 5, 6, 7 in each byte */
+		for (i = 0; i < 8; i++)
+			if (((val >> (8 * i)) & 0xff) > 7 ||
+			    (((val >> (8 * i)) & 0xfe) == 2))
+				return -EINVAL;
+		lv_vmwrite(GUEST_IA32_PAT, val);
 		return 0;
 	default:
 		return -EINVAL;

@@ -35,6 +35,7 @@
 #include <asm/tlbflush.h>
 
 #include "../core/lv.h"
+#include "../core/lv_trace.h"
 #include "exit.h"
 #include "vmx.h"
 
@@ -181,6 +182,88 @@ static bool lv_host_work_pending(void)
 	       (_TIF_SIGPENDING | _TIF_NOTIFY_SIGNAL | _TIF_NEED_RESCHED);
 }
 
+/* ---- exit statistics (core/stats.h) -------------------------------------- */
+
+/* right before an entry: charge the last exit its kernel cost */
+static __always_inline void clock_entry(struct lv_vcpu *vcpu)
+{
+	struct lv_exit_clock *c = &vcpu->clock;
+	u64 now = rdtsc();
+
+	if (likely(c->open)) {
+		struct lv_exit_reason_stats *s = &c->xs[c->reason];
+		u64 cost = now - c->tsc_exit - c->user_ticks;
+
+		s->kernel_ticks += cost;
+		s->kernel_hist[lv_hist_bucket(cost)]++;
+		c->open = false;
+	}
+	if (unlikely(vcpu->trace.ring))
+		lv_trace_entry(vcpu, now);
+	if (trace_lv_entry_enabled())
+		trace_lv_entry(vcpu->id, lv_vmread(GUEST_RIP));
+}
+
+/* right after an exit: count it and start its clock */
+static __always_inline void clock_exit(struct lv_vcpu *vcpu, u32 reason, u64 tsc)
+{
+	struct lv_exit_clock *c = &vcpu->clock;
+	u16 basic = reason;
+
+	if (likely(basic < LV_NR_EXIT_REASONS)) {
+		c->xs[basic].count++;
+		c->reason = basic;
+		c->tsc_exit = tsc;
+		c->user_ticks = 0;
+		c->open = true;
+		c->to_user = false;
+	}
+	if (unlikely(vcpu->trace.ring))
+		lv_trace_exit(vcpu, reason, tsc);
+	if (trace_lv_exit_enabled())
+		trace_lv_exit(vcpu->id, reason, lv_vmread(EXIT_QUALIFICATION),
+			      lv_vmread(GUEST_RIP));
+}
+
+/* LV_RUN called again: the time since it returned was user space's */
+static void clock_from_user(struct lv_vcpu *vcpu)
+{
+	struct lv_exit_clock *c = &vcpu->clock;
+	struct lv_exit_reason_stats *s;
+	u64 ticks;
+
+	if (!c->tsc_user)
+		return;
+	ticks = rdtsc() - c->tsc_user;
+	c->tsc_user = 0;
+	if (!c->open)
+		return;
+	c->user_ticks += ticks;
+	if (c->to_user) {
+		s = &c->xs[c->reason];
+		s->user_ticks += ticks;
+		s->user_hist[lv_hist_bucket(ticks)]++;
+		c->to_user = false;
+	}
+}
+
+/* LV_RUN returns @ret; VMCS current */
+static void clock_to_user(struct lv_vcpu *vcpu, int ret)
+{
+	struct lv_exit_clock *c = &vcpu->clock;
+
+	if (ret == 0 && c->open) {
+		c->to_user = true;
+		c->xs[c->reason].user_count++;
+		vcpu->run->hw_qualification = lv_vmread(EXIT_QUALIFICATION);
+		if (vcpu->trace.ring)
+			lv_trace_user(vcpu);
+	}
+	if (ret == 0)
+		trace_lv_user_exit(vcpu->id, vcpu->run->exit_reason,
+				   vcpu->run->hw_exit_reason);
+}
+
 /* vcpu_enter(): the last exit was handled on the fast path */
 #define LV_EXIT_HANDLED		0x10000
 /* vcpu_enter(): an event arrived before entry; nothing ran */
@@ -202,6 +285,7 @@ static int vcpu_enter(struct lv_vcpu *vcpu)
 	unsigned long cr3, cr4;
 	int fail, handled = 0;
 	u32 reason = 0;
+	u64 tsc;
 
 	local_irq_disable();
 	if (test_thread_flag(TIF_NEED_FPU_LOAD))
@@ -242,13 +326,16 @@ static int vcpu_enter(struct lv_vcpu *vcpu)
 	}
 
 	for (;;) {
+		clock_entry(vcpu);
 		fail = lv_vmx_enter(vcpu->regs, vcpu->launched);
 		if (cpu_feature_enabled(X86_FEATURE_KERNEL_IBRS))
 			native_wrmsrl(MSR_IA32_SPEC_CTRL,
 				      this_cpu_read(x86_spec_ctrl_current));
+		tsc = rdtsc();
 		if (unlikely(fail))
 			break;
 		reason = lv_vmread32(VM_EXIT_REASON);
+		clock_exit(vcpu, reason, tsc);
 		/* a VM-entry failure leaves the VMCS unlaunched */
 		if (likely(!(reason & VMX_EXIT_REASONS_FAILED_VMENTRY)))
 			vcpu->launched = true;
@@ -363,9 +450,11 @@ int lv_vmx_run(struct lv_vcpu *vcpu)
 	struct lv_run *run = vcpu->run;
 	int ret, reason;
 
+	clock_from_user(vcpu);
 	run->exit_reason = LV_EXIT_NONE;
 	if (run->immediate_exit || signal_pending(current)) {
 		run->exit_reason = LV_EXIT_INTR;
+		vcpu->clock.tsc_user = rdtsc();
 		return -EINTR;
 	}
 
@@ -400,6 +489,9 @@ int lv_vmx_run(struct lv_vcpu *vcpu)
 			vcpu->l1d_flush = true;
 		}
 
+		if (unlikely(READ_ONCE(vcpu->events) & BIT(LV_EV_POLICY)) &&
+		    test_and_clear_bit(LV_EV_POLICY, &vcpu->events))
+			lv_policy_apply(vcpu);
 		reason = vcpu_enter(vcpu);
 		if (reason == LV_EXIT_HANDLED || reason == LV_ENTRY_ABORTED)
 			continue;
@@ -407,7 +499,6 @@ int lv_vmx_run(struct lv_vcpu *vcpu)
 			ret = vmfail(vcpu);
 			break;
 		}
-		vcpu->stats.exits++;
 		if (unlikely(reason & VMX_EXIT_REASONS_FAILED_VMENTRY)) {
 			ret = failed_entry_exit(vcpu, reason);
 			break;
@@ -417,6 +508,7 @@ int lv_vmx_run(struct lv_vcpu *vcpu)
 
 	if (ret == 0 || ret == -EINTR)
 		lv_irq_fill_run(vcpu);
+	clock_to_user(vcpu, ret);
 	vcpu_put(vcpu);
 	preempt_enable();
 	fpu_swap_kvm_fpstate(&vcpu->guest_fpu, false);
@@ -424,6 +516,7 @@ int lv_vmx_run(struct lv_vcpu *vcpu)
 		vcpu->stats.user_exits++;
 		atomic64_inc(&vcpu->vm->counters.user_exits);
 	}
+	vcpu->clock.tsc_user = rdtsc();
 	return ret;
 }
 

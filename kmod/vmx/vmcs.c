@@ -68,6 +68,15 @@ int lv_vmcs_global_init(void)
 	return 0;
 }
 
+/**
+ * lv_vmcs_copy_msr_bitmap() - start a vCPU's MSR bitmap from the shared one
+ * @to: the vCPU's bitmap page
+ */
+void lv_vmcs_copy_msr_bitmap(unsigned long *to)
+{
+	memcpy(to, msr_bitmap, PAGE_SIZE);
+}
+
 void lv_vmcs_global_exit(void)
 {
 	free_page((unsigned long)msr_bitmap);

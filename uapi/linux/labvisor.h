@@ -34,7 +34,7 @@
 /* bit 8: reserved for VT-d device assignment */
 #define LV_CAP_EXIT_STATS	_BITULL(9)	/* LV_GET_EXIT_STATS, debugfs (API 3) */
 #define LV_CAP_TRACE		_BITULL(10)	/* LV_TRACE_ENABLE, trace events */
-#define LV_CAP_EXIT_POLICY	_BITULL(11)	/* LV_SET_EXIT_POLICY, LV_SET_CPUID, LV_SET_MSR_OVERRIDES */
+#define LV_CAP_EXIT_POLICY	_BITULL(11)	/* exit policies, CPUID/MSR overrides */
 
 /**
  * struct lv_caps - what this module and this CPU can do (LV_GET_CAPS)
@@ -438,7 +438,6 @@ struct lv_vm_stats {
 	__u64 user_exits;
 };
 
-
 /* ---- exit statistics, trace ring, exit policy (API 3) -------------------- */
 
 /*
@@ -534,7 +533,7 @@ struct lv_trace_ring {
 
 #define LV_TRACE_VERSION	1
 #define LV_TRACE_MMAP_OFFSET	4096
-#define LV_TRACE_MAX_RECORDS	(1U << 20)
+#define LV_TRACE_MAX_RECORDS	1048576
 
 /**
  * struct lv_trace_setup - turn on a vCPU's trace ring (LV_TRACE_ENABLE)

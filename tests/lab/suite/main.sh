@@ -3,6 +3,7 @@
 #   1. module tests (module.sh)
 #   2. ACCEL=labvisor guests.sh   (the guests' own suite)
 #   3. ioctl.sh                   (lvctl's ioctl-level suite)
+#      research.sh                (exit statistics, trace, exit policies)
 #      hostile.sh                 (random-byte guests: the host survives)
 #      ACCEL=labvisor linux.sh    (the nested Debian kernel: needs the lab
 #                                 run with --add "$(tests/lab/guest-initramfs)")
@@ -51,6 +52,7 @@ part() {
 part module && run_sh module - /lab/suite/module.sh basic
 part guests-labvisor && run_sh guests-labvisor ACCEL=labvisor /lab/suite/guests.sh
 part ioctl && run_sh ioctl - /lab/suite/ioctl.sh
+part research && run_sh research - /lab/suite/research.sh
 part hostile && run_sh hostile - /lab/suite/hostile.sh
 part linux-labvisor && run_sh linux-labvisor ACCEL=labvisor /lab/suite/linux.sh
 
