@@ -13,6 +13,7 @@
 #include <linux/labvisor.h>
 
 #include "accel.h"
+#include "exitcfg.h"
 
 #define LV_DEVICE	"/dev/labvisor"
 
@@ -20,6 +21,7 @@ struct lv_vm {
 	int sys_fd;
 	int vm_fd;
 	struct lv_caps caps;
+	bool ept;
 };
 
 struct lv_vcpu {
@@ -70,6 +72,7 @@ static int lv_vm_create(struct vm *vm)
 	}
 	if (lv->caps.flags & LV_CAP_EPT) {
 		type = LV_VM_EPT;
+		lv->ept = true;
 	} else if (lv->caps.flags & LV_CAP_SHADOW) {
 		type = LV_VM_SHADOW;
 	} else {
@@ -364,6 +367,15 @@ static int lv_run(struct vcpu *vcpu, struct vm_exit *exit)
 	case LV_EXIT_INTR:
 		exit->kind = VM_EXIT_INTR;
 		break;
+	case LV_EXIT_VMX:
+		exit->kind = VM_EXIT_FORWARDED;
+		exit->forwarded.reason = run->vmx.reason & 0xffff;
+		exit->forwarded.qualification = run->vmx.qualification;
+		exit->forwarded.rip = run->vmx.rip;
+		exit->forwarded.gpa = run->vmx.gpa;
+		/* lvctl only looks: the module handles it as usual */
+		run->vmx.action = LV_VMX_HANDLE;
+		break;
 	default:
 		lv_exit_unknown(exit, run->exit_reason);
 		break;
@@ -406,6 +418,104 @@ static int lv_get_stats(struct vcpu *vcpu, struct vcpu_stats *stats)
 	stats->migrations = s.migrations;
 	for (i = 0; i < LV_NR_EXIT_REASONS && i < ACCEL_NR_REASONS; i++)
 		stats->by_reason[i] = s.by_reason[i];
+	return 0;
+}
+
+static int lv_set_exit_config(struct vm *vm, const struct exit_config *cfg)
+{
+	struct lv_vm *lv = vm->accel;
+	struct lv_cpuid_table cpuid = {
+		.nr = cfg->nr_cpuid,
+		.entries = (u64)(uintptr_t)cfg->cpuid,
+	};
+	struct lv_msr_table msrs = {
+		.nr = cfg->nr_msrs,
+		.entries = (u64)(uintptr_t)cfg->msrs,
+	};
+
+	if (cfg->policy &&
+	    ioctl(lv->vm_fd, LV_SET_VM_EXIT_POLICY, &cfg->pol) < 0) {
+		pr_err("LV_SET_VM_EXIT_POLICY: %s (the module refused the --exits/--forward/--preemption-us/--msr-exit policy; dmesg says why)",
+		       strerror(errno));
+		return -1;
+	}
+	if (cfg->nr_cpuid && ioctl(lv->vm_fd, LV_SET_CPUID, &cpuid) < 0) {
+		pr_err("LV_SET_CPUID: %s (the module refused the --cpuid table; dmesg says why)",
+		       strerror(errno));
+		return -1;
+	}
+	if (cfg->nr_msrs && ioctl(lv->vm_fd, LV_SET_MSR_OVERRIDES, &msrs) < 0) {
+		pr_err("LV_SET_MSR_OVERRIDES: %s (the module refused the --msr table; dmesg says why)",
+		       strerror(errno));
+		return -1;
+	}
+	return 0;
+}
+
+static int lv_trace_enable(struct vcpu *vcpu, u32 nr_records,
+			   struct lv_trace_ring **ring, size_t *size)
+{
+	struct lv_vcpu *lvc = vcpu->accel;
+	struct lv_trace_setup setup = { .nr_records = nr_records };
+	size_t page = 4096, len;
+	struct lv_trace_ring *r;
+	void *p;
+
+	if (ioctl(lvc->fd, LV_TRACE_ENABLE, &setup) < 0) {
+		pr_err("LV_TRACE_ENABLE on vcpu%d (%u records): %s", vcpu->id,
+		       nr_records, strerror(errno));
+		return -1;
+	}
+	len = page + (((size_t)nr_records * sizeof(struct lv_trace_record) +
+		       page - 1) & ~(page - 1));
+	p = mmap(NULL, len, PROT_READ | PROT_WRITE, MAP_SHARED, lvc->fd,
+		 LV_TRACE_MMAP_OFFSET);
+	if (p == MAP_FAILED) {
+		pr_err("mmap of vcpu%d's trace ring: %s", vcpu->id,
+		       strerror(errno));
+		return -1;
+	}
+	r = p;
+	if (r->version != LV_TRACE_VERSION ||
+	    r->record_size != sizeof(struct lv_trace_record) ||
+	    r->nr_records != nr_records) {
+		pr_err("vcpu%d's trace ring: version %u, record size %u, %llu records: lvctl expects %u, %zu, %u",
+		       vcpu->id, r->version, r->record_size,
+		       (unsigned long long)r->nr_records, LV_TRACE_VERSION,
+		       sizeof(struct lv_trace_record), nr_records);
+		munmap(p, len);
+		return -1;
+	}
+	*ring = r;
+	*size = len;
+	return 0;
+}
+
+static int lv_get_exit_stats(struct vm *vm, int vcpu,
+			     struct lv_exit_reason_stats *out, u32 nr,
+			     const char **mode)
+{
+	struct lv_vm *lv = vm->accel;
+	struct lv_exit_stats req = {
+		.first = 0,
+		.nr = nr,
+		.data = (u64)(uintptr_t)out,
+	};
+	int fd = lv->vm_fd;
+	unsigned long cmd = LV_GET_VM_EXIT_STATS;
+
+	if (vcpu >= 0) {
+		struct lv_vcpu *lvc = vm->vcpus[vcpu].accel;
+
+		fd = lvc->fd;
+		cmd = LV_GET_EXIT_STATS;
+	}
+	if (ioctl(fd, cmd, &req) < 0) {
+		pr_err("%s: %s", vcpu >= 0 ? "LV_GET_EXIT_STATS" :
+		       "LV_GET_VM_EXIT_STATS", strerror(errno));
+		return -1;
+	}
+	*mode = lv->ept ? "ept" : "shadow";
 	return 0;
 }
 
@@ -518,6 +628,9 @@ const struct accel_ops accel_labvisor_ops = {
 	.clear_exit_request = lv_clear_exit_request,
 	.get_stats = lv_get_stats,
 	.print_vm_stats = lv_print_vm_stats,
+	.set_exit_config = lv_set_exit_config,
+	.trace_enable = lv_trace_enable,
+	.get_exit_stats = lv_get_exit_stats,
 	.signal_msi = lv_signal_msi,
 	.interrupt = lv_interrupt,
 	.set_irq_window = lv_set_irq_window,

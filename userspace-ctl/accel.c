@@ -34,6 +34,7 @@ const char *vm_exit_kind_name(enum vm_exit_kind kind)
 		[VM_EXIT_INTR] = "intr",
 		[VM_EXIT_IRQ_WINDOW] = "irq-window",
 		[VM_EXIT_UNKNOWN] = "unknown",
+		[VM_EXIT_FORWARDED] = "forwarded",
 	};
 
 	if ((unsigned int)kind >= VM_EXIT_NR_KINDS || !names[kind])

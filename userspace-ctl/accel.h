@@ -46,6 +46,7 @@ enum vm_exit_kind {
 	VM_EXIT_INTR,
 	VM_EXIT_IRQ_WINDOW,	/* the guest can take an ExtINT now */
 	VM_EXIT_UNKNOWN,
+	VM_EXIT_FORWARDED,	/* an exit the policy sends to user space */
 	VM_EXIT_NR_KINDS,
 };
 
@@ -88,6 +89,12 @@ struct vm_exit {
 		struct {
 			u32 reason;	/* the accelerator's own exit code */
 		} unknown;
+		struct {
+			u32 reason;	/* basic VMX exit reason */
+			u64 qualification;
+			u64 rip;
+			u64 gpa;
+		} forwarded;
 	};
 };
 
@@ -102,6 +109,10 @@ struct vcpu_stats {
 	u32 migrations;
 	u64 by_reason[ACCEL_NR_REASONS];	/* VMX basic exit reasons */
 };
+
+struct exit_config;
+struct lv_trace_ring;
+struct lv_exit_reason_stats;
 
 struct accel_ops {
 	const char *name;
@@ -141,6 +152,25 @@ struct accel_ops {
 			 bool assign);
 	/* each signal of @fd delivers the MSI (@addr, @data) */
 	int (*irqfd)(struct vm *vm, int fd, u64 addr, u32 data, bool assign);
+
+	/*
+	 * labvisor only (NULL elsewhere).  After the vCPUs exist, before
+	 * they run: exit policy, CPUID and MSR overrides (exitcfg.h).
+	 */
+	int (*set_exit_config)(struct vm *vm, const struct exit_config *cfg);
+	/*
+	 * Turn on @vcpu's exit trace ring of @nr_records records and map
+	 * it: *@ring (header page, records after it), *@size bytes.
+	 */
+	int (*trace_enable)(struct vcpu *vcpu, u32 nr_records,
+			    struct lv_trace_ring **ring, size_t *size);
+	/*
+	 * Exit statistics of the VM (@vcpu < 0) or of vCPU @vcpu: @nr
+	 * reasons from 0 into @out; "ept" or "shadow" in *@mode.
+	 */
+	int (*get_exit_stats)(struct vm *vm, int vcpu,
+			      struct lv_exit_reason_stats *out, u32 nr,
+			      const char **mode);
 
 	/* print how guest memory is mapped; NULL where the accelerator can't say */
 	void (*print_vm_stats)(struct vm *vm, FILE *f);

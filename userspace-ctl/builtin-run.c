@@ -5,18 +5,26 @@
  */
 #include <errno.h>
 #include <getopt.h>
+#include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <termios.h>
 #include <unistd.h>
+#include <sys/eventfd.h>
+
+#include <linux/labvisor.h>
 
 #include "builtin.h"
 #include "devices.h"
+#include "exitcfg.h"
+#include "exitstats.h"
 #include "loader.h"
 #include "platform.h"
 #include "stats.h"
 #include "virtio.h"
+
+#define RUN_MAX_IOEVENTFDS	4
 
 struct run_opts {
 	const char *accel;
@@ -28,6 +36,11 @@ struct run_opts {
 	bool no_fastpath;
 	struct load_opts load;
 	struct virtio_opts virtio;
+	struct exit_config exitcfg;
+	const char *exitcfg_opt;	/* the first exit option given */
+	u16 ioeventfd_ports[RUN_MAX_IOEVENTFDS];
+	int nr_ioeventfds;
+	const char *stats_dir;
 };
 
 static struct termios saved_termios;
@@ -98,8 +111,27 @@ void run_usage(FILE *f)
 		"                         virtio-net on a TAP device (default none)\n"
 		"  --rng                  virtio-rng from /dev/urandom\n"
 		"  --console serial|virtio\n"
-		"                         stdio on the UART (default) or virtio-console (hvc0)\n",
-		LVCTL_MAX_VCPUS, LINUX_DEFAULT_CMDLINE);
+		"                         stdio on the UART (default) or virtio-console (hvc0)\n"
+		"  --ioeventfd PORT       a doorbell: 1-byte OUTs to PORT signal an eventfd\n"
+		"                         in the kernel, no exit to lvctl (repeatable, up to %d)\n"
+		"exit policy, labvisor only (MSR, CPUID and VALUE numbers in hex):\n"
+		"  --exits +NAME,-NAME..  turn exits on (+) or off (-): rdtsc hlt pause mwait\n"
+		"                         cr3-load cr3-store invlpg desc-table msr-all io-bitmap\n"
+		"  --forward REASON,..    send these exits (names as in --stats, or numbers)\n"
+		"                         to lvctl, which prints the first %d and lets the\n"
+		"                         module handle them as usual\n"
+		"  --preemption-us N      VMX-preemption timer quantum (10 to 1000000 us)\n"
+		"  --msr-exit MSR,..      make these MSRs exit (up to %d)\n"
+		"  --cpuid LEAF[.SUB]=EAX:EBX:ECX:EDX\n"
+		"                         what CPUID returns for a leaf (repeatable)\n"
+		"  --msr MSR=VALUE|gp|ignore|wgp\n"
+		"                         RDMSR returns VALUE; gp: RDMSR and WRMSR #GP;\n"
+		"                         ignore: WRMSR does nothing; wgp: WRMSR #GP\n"
+		"                         (repeatable; items about one MSR combine)\n"
+		"  --stats-dir DIR        on stop, write the VM's exit statistics to DIR in\n"
+		"                         the debugfs format (for lvctl stat --input DIR)\n",
+		LVCTL_MAX_VCPUS, LINUX_DEFAULT_CMDLINE, RUN_MAX_IOEVENTFDS,
+		LVCTL_FORWARDED_PRINT, LV_POLICY_MSRS);
 }
 
 /* A number (0x.., 0.., decimal) with an optional K, M or G suffix. */
@@ -189,6 +221,14 @@ enum {
 	OPT_NET,
 	OPT_RNG,
 	OPT_CONSOLE,
+	OPT_EXITS,
+	OPT_FORWARD,
+	OPT_PREEMPTION_US,
+	OPT_MSR_EXIT,
+	OPT_CPUID,
+	OPT_MSR,
+	OPT_IOEVENTFD,
+	OPT_STATS_DIR,
 	OPT_HELP,
 };
 
@@ -211,6 +251,14 @@ static const struct option run_options[] = {
 	{ "net", required_argument, NULL, OPT_NET },
 	{ "rng", no_argument, NULL, OPT_RNG },
 	{ "console", required_argument, NULL, OPT_CONSOLE },
+	{ "exits", required_argument, NULL, OPT_EXITS },
+	{ "forward", required_argument, NULL, OPT_FORWARD },
+	{ "preemption-us", required_argument, NULL, OPT_PREEMPTION_US },
+	{ "msr-exit", required_argument, NULL, OPT_MSR_EXIT },
+	{ "cpuid", required_argument, NULL, OPT_CPUID },
+	{ "msr", required_argument, NULL, OPT_MSR },
+	{ "ioeventfd", required_argument, NULL, OPT_IOEVENTFD },
+	{ "stats-dir", required_argument, NULL, OPT_STATS_DIR },
 	{ "help", no_argument, NULL, OPT_HELP },
 	{ NULL, 0, NULL, 0 },
 };
@@ -238,10 +286,52 @@ static int add_module(struct load_opts *lo, char *arg)
 	return 0;
 }
 
+static int add_ioeventfd(struct run_opts *o, const char *arg)
+{
+	u64 port;
+
+	if (parse_addr(arg, &port) || port > 0xffff) {
+		pr_err("--ioeventfd: '%s' is not a port (0 to 0xffff)", arg);
+		return -1;
+	}
+	if (o->nr_ioeventfds == RUN_MAX_IOEVENTFDS) {
+		pr_err("--ioeventfd: at most %d ports", RUN_MAX_IOEVENTFDS);
+		return -1;
+	}
+	o->ioeventfd_ports[o->nr_ioeventfds++] = port;
+	return 0;
+}
+
+/* the exit policy options: 0 or -1 (message printed) */
+static int parse_exit_option(struct run_opts *o, int c, const char *arg)
+{
+	struct exit_config *x = &o->exitcfg;
+	int i;
+
+	for (i = 0; run_options[i].name; i++)
+		if (run_options[i].val == c && !o->exitcfg_opt)
+			o->exitcfg_opt = run_options[i].name;
+	switch (c) {
+	case OPT_EXITS:
+		return exitcfg_parse_exits(x, arg);
+	case OPT_FORWARD:
+		return exitcfg_parse_forward(x, arg);
+	case OPT_PREEMPTION_US:
+		return exitcfg_parse_preemption(x, arg);
+	case OPT_MSR_EXIT:
+		return exitcfg_parse_msr_exits(x, arg);
+	case OPT_CPUID:
+		return exitcfg_parse_cpuid(x, arg);
+	default:
+		return exitcfg_parse_msr(x, arg);
+	}
+}
+
 /* 0: run, 1: help printed, -1: usage error (message printed) */
 static int parse_run_args(int argc, char **argv, struct run_opts *o)
 {
 	struct load_opts *lo = &o->load;
+	const struct accel_ops *ops;
 	int c;
 
 	memset(o, 0, sizeof(*o));
@@ -345,6 +435,26 @@ static int parse_run_args(int argc, char **argv, struct run_opts *o)
 			if (virtio_opt_console(&o->virtio, optarg))
 				return -1;
 			break;
+		case OPT_EXITS:
+		case OPT_FORWARD:
+		case OPT_PREEMPTION_US:
+		case OPT_MSR_EXIT:
+		case OPT_CPUID:
+		case OPT_MSR:
+			if (parse_exit_option(o, c, optarg))
+				return -1;
+			break;
+		case OPT_IOEVENTFD:
+			if (add_ioeventfd(o, optarg))
+				return -1;
+			break;
+		case OPT_STATS_DIR:
+			if (!*optarg) {
+				pr_err("--stats-dir: no directory name");
+				return -1;
+			}
+			o->stats_dir = optarg;
+			break;
 		case OPT_HELP:
 		case 'h':
 			run_usage(stdout);
@@ -381,6 +491,21 @@ static int parse_run_args(int argc, char **argv, struct run_opts *o)
 		lo->path = argv[optind];
 	}
 	lo->nr_cpus = o->nr_cpus;
+	ops = accel_find(o->accel);
+	if (o->exitcfg_opt && !ops->set_exit_config) {
+		pr_err("--%s: the %s accelerator has no exit policy, CPUID or MSR overrides (labvisor only)",
+		       o->exitcfg_opt, ops->name);
+		return -1;
+	}
+	if (o->stats_dir && !ops->get_exit_stats) {
+		pr_err("--stats-dir: the %s accelerator has no exit statistics (labvisor only)",
+		       ops->name);
+		return -1;
+	}
+	if (o->nr_ioeventfds && (!ops->ioeventfd || o->no_fastpath)) {
+		pr_err("--ioeventfd: not with --no-fastpath");
+		return -1;
+	}
 	if (o->mem_size < GUEST_MEM_MIN || o->mem_size > GUEST_MEM_MAX ||
 	    (o->mem_size & (SZ_4K - 1))) {
 		pr_err("--mem: %llu bytes: need a multiple of 4K from 1M to %lluM",
@@ -399,7 +524,7 @@ struct run_devices {
 };
 
 static int devices_setup(struct vm *vm, struct run_devices *d,
-			 const struct virtio_opts *vo, int nr_cpus)
+			 const struct virtio_opts *vo, int nr_cpus, int out_fd)
 {
 	struct platform *platform = &d->platform;
 	struct pci *pci;
@@ -407,7 +532,7 @@ static int devices_setup(struct vm *vm, struct run_devices *d,
 	/* --console virtio: stdin is hvc0's; the UART keeps its output */
 	uart_init(&d->uart, UART_COM1_BASE,
 		  stdin_usable() && !vo->console ? STDIN_FILENO : -1,
-		  STDOUT_FILENO);
+		  out_fd);
 	test_io_init(&d->test_io);
 	test_mmio_init(&d->test_mmio);
 	if (uart_register(&d->uart, &vm->io_bus) ||
@@ -470,17 +595,96 @@ static void vm_teardown(struct vm *vm)
 	guest_mem_free(&vm->mem);
 }
 
+static int ioeventfds[RUN_MAX_IOEVENTFDS] = { -1, -1, -1, -1 };
+
+/* --ioeventfd: 1-byte OUTs to each port signal an eventfd lvctl holds */
+static int ioeventfds_setup(struct vm *vm, const struct run_opts *o)
+{
+	int i;
+
+	for (i = 0; i < o->nr_ioeventfds; i++)
+		ioeventfds[i] = -1;
+	for (i = 0; i < o->nr_ioeventfds; i++) {
+		ioeventfds[i] = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
+		if (ioeventfds[i] < 0) {
+			pr_err("eventfd: %s", strerror(errno));
+			return -1;
+		}
+		if (vm->ops->ioeventfd(vm, o->ioeventfd_ports[i], 1, true,
+				       ioeventfds[i], true)) {
+			pr_err("--ioeventfd 0x%x: %s", o->ioeventfd_ports[i],
+			       strerror(errno));
+			return -1;
+		}
+	}
+	return 0;
+}
+
+/* the doorbells each eventfd got; closes them */
+static void ioeventfds_finish(const struct run_opts *o, bool print)
+{
+	int i;
+
+	for (i = 0; i < o->nr_ioeventfds; i++) {
+		u64 n = 0;
+
+		if (ioeventfds[i] < 0)
+			continue;
+		if (read(ioeventfds[i], &n, sizeof(n)) != sizeof(n))
+			n = 0;
+		if (print)
+			fprintf(stderr, "lvctl: ioeventfd port 0x%x: %" PRIu64 " doorbell(s)\n",
+				o->ioeventfd_ports[i], n);
+		close(ioeventfds[i]);
+		ioeventfds[i] = -1;
+	}
+}
+
+/* --stats-dir: the VM's and each vCPU's exit statistics, debugfs format */
+static void save_exit_stats(struct vm *vm, const char *dir)
+{
+	static struct lv_exit_reason_stats st[LV_NR_EXIT_REASONS];
+	static struct exitstat es;
+	char path[4096];
+	const char *mode = "unknown";
+	int v;
+
+	for (v = -1; v < vm->nr_vcpus; v++) {
+		if (vm->ops->get_exit_stats(vm, v, st, LV_NR_EXIT_REASONS,
+					    &mode))
+			return;
+		exitstat_from_lv(&es, st, LV_NR_EXIT_REASONS);
+		es.pid = getpid();
+		snprintf(es.mode, sizeof(es.mode), "%s", mode);
+		es.vcpus = vm->nr_vcpus;
+		if (v < 0)
+			snprintf(path, sizeof(path), "%s", dir);
+		else
+			snprintf(path, sizeof(path), "%s/vcpu%d", dir, v);
+		if (exitstat_save_dir(&es, path))
+			return;
+	}
+}
+
 int cmd_run(int argc, char **argv)
+{
+	return run_vm(argc, argv, NULL);
+}
+
+int run_vm(int argc, char **argv, const struct run_hooks *hooks)
 {
 	static struct run_devices devs;
 	static struct vm vm;
 	struct boot_cpu boot;
-	struct run_opts o;
+	static struct run_opts o;
 	int i, ret;
 
 	ret = parse_run_args(argc, argv, &o);
 	if (ret)
 		return ret > 0 ? 0 : LVCTL_EXIT_USAGE;
+	if (hooks && hooks->check && hooks->check(accel_find(o.accel),
+						  hooks->opaque))
+		return LVCTL_EXIT_USAGE;
 
 	vm_init(&vm);
 	vm.ops = accel_find(o.accel);
@@ -498,9 +702,16 @@ int cmd_run(int argc, char **argv)
 	/* everything about the files is checked before the device is opened */
 	if (guest_mem_alloc(&vm.mem, o.mem_size) ||
 	    loader_load(&vm.mem, &o.load, &boot) ||
-	    devices_setup(&vm, &devs, &o.virtio, o.nr_cpus) ||
-	    vm_setup(&vm, &boot, o.nr_cpus)) {
+	    devices_setup(&vm, &devs, &o.virtio, o.nr_cpus,
+			  hooks && hooks->uart_to_stderr ? STDERR_FILENO :
+			  STDOUT_FILENO) ||
+	    vm_setup(&vm, &boot, o.nr_cpus) ||
+	    (!exitcfg_empty(&o.exitcfg) &&
+	     vm.ops->set_exit_config(&vm, &o.exitcfg)) ||
+	    ioeventfds_setup(&vm, &o) ||
+	    (hooks && hooks->setup && hooks->setup(&vm, hooks->opaque))) {
 		virtio_teardown();
+		ioeventfds_finish(&o, false);
 		vm_teardown(&vm);
 		return LVCTL_EXIT_USAGE;
 	}
@@ -512,6 +723,8 @@ int cmd_run(int argc, char **argv)
 			vm_stop(&vm, LVCTL_EXIT_USAGE, "no vcpu thread");
 	for (i = 0; i < vm.nr_vcpus; i++)
 		vcpu_join(&vm.vcpus[i]);
+	if (hooks && hooks->stopped)
+		hooks->stopped(&vm, hooks->opaque);
 	if (o.all_stats)
 		virtio_print_stats(stderr);
 	virtio_teardown();
@@ -530,6 +743,9 @@ int cmd_run(int argc, char **argv)
 	}
 	if (o.all_stats && vm.accel && vm.ops->print_vm_stats)
 		vm.ops->print_vm_stats(&vm, stderr);
+	ioeventfds_finish(&o, o.all_stats);
+	if (o.stats_dir)
+		save_exit_stats(&vm, o.stats_dir);
 	ret = vm.stop_status;
 	vm_teardown(&vm);
 	return ret;

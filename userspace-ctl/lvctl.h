@@ -43,6 +43,7 @@ struct vcpu {
 	bool halted;		/* in HLT with IF=0: only NMI/INIT wakes it */
 	u64 user_exits;
 	u64 exit_kinds[16];	/* user exits by enum vm_exit_kind */
+	u64 forwarded[128];	/* forwarded exits by basic reason */
 };
 
 struct vm {
@@ -75,7 +76,11 @@ struct vm {
 	int stop_vcpu;		/* the vCPU whose thread stopped the VM, or -1 */
 	char stop_reason[256];
 	int nr_halted;		/* vCPUs with halted set */
+	int forwarded_printed;	/* forwarded exits printed (atomic) */
 };
+
+/* forwarded exits lvctl prints a line for, per VM */
+#define LVCTL_FORWARDED_PRINT	16
 
 void pr_err(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 

@@ -142,6 +142,35 @@ int stats_format_reasons(const struct vcpu_stats *s, bool all, char *buf,
 	return 0;
 }
 
+/* "lvctl: forwarded exits: NAME=N ..." when the policy forwarded any */
+void stats_print_forwarded(FILE *f, struct vcpu *vcpu)
+{
+	char line[2048];
+	size_t len = 0;
+	unsigned int i;
+
+	for (i = 0; i < ARRAY_SIZE(vcpu->forwarded); i++) {
+		const char *name = vmx_exit_reason_name(i);
+		int n;
+
+		if (!vcpu->forwarded[i])
+			continue;
+		if (name)
+			n = snprintf(line + len, sizeof(line) - len, "%s%s=%llu",
+				     len ? " " : "", name,
+				     (unsigned long long)vcpu->forwarded[i]);
+		else
+			n = snprintf(line + len, sizeof(line) - len,
+				     "%sreason%u=%llu", len ? " " : "", i,
+				     (unsigned long long)vcpu->forwarded[i]);
+		if (n < 0 || (size_t)n >= sizeof(line) - len)
+			break;
+		len += n;
+	}
+	if (len)
+		fprintf(f, "lvctl: forwarded exits: %s\n", line);
+}
+
 void stats_print(FILE *f, struct vcpu *vcpu, bool all)
 {
 	const struct accel_ops *ops = vcpu->vm->ops;
@@ -179,6 +208,8 @@ void stats_print(FILE *f, struct vcpu *vcpu, bool all)
 	}
 	if (line[0])
 		fprintf(f, "lvctl: user exits by kind: %s\n", line);
+	if (all)
+		stats_print_forwarded(f, vcpu);
 	if (s.has_last_cpu) {
 		fprintf(f, "lvctl: vcpu%d last ran on cpu %u\n", vcpu->id,
 			s.last_cpu);

@@ -12,5 +12,6 @@ const char *vmx_exit_reason_name(unsigned int reason);
 int stats_format_reasons(const struct vcpu_stats *s, bool all, char *buf,
 			 size_t size);
 void stats_print(FILE *f, struct vcpu *vcpu, bool all);
+void stats_print_forwarded(FILE *f, struct vcpu *vcpu);
 
 #endif /* LVCTL_STATS_H */

@@ -152,6 +152,26 @@ static void handle_internal(struct vcpu *vcpu, struct vm_exit *e)
 		e->internal.ndata ? data : " none");
 }
 
+/*
+ * An exit the policy forwards (LV_EXIT_VMX): counted, the first few of
+ * the VM printed; the accelerator has already asked the module to
+ * handle it as usual on the next run.
+ */
+static void handle_forwarded(struct vcpu *vcpu, struct vm_exit *e)
+{
+	const char *name = vmx_exit_reason_name(e->forwarded.reason);
+
+	if (e->forwarded.reason < ARRAY_SIZE(vcpu->forwarded))
+		vcpu->forwarded[e->forwarded.reason]++;
+	if (__atomic_fetch_add(&vcpu->vm->forwarded_printed, 1,
+			       __ATOMIC_RELAXED) >= LVCTL_FORWARDED_PRINT)
+		return;
+	fprintf(stderr, "lvctl: forwarded exit %u %s qualification 0x%llx rip 0x%llx\n",
+		e->forwarded.reason, name ? name : "unknown",
+		(unsigned long long)e->forwarded.qualification,
+		(unsigned long long)e->forwarded.rip);
+}
+
 /* One exit; the VM is stopped (vm_stop) when the loop must end. */
 static void vcpu_handle_exit(struct vcpu *vcpu, struct vm_exit *e)
 {
@@ -205,6 +225,9 @@ static void vcpu_handle_exit(struct vcpu *vcpu, struct vm_exit *e)
 		break;
 	case VM_EXIT_IRQ_WINDOW:
 		/* the loop injects the PIC's interrupt next */
+		break;
+	case VM_EXIT_FORWARDED:
+		handle_forwarded(vcpu, e);
 		break;
 	default:
 		hw_name = vmx_exit_reason_name(e->hw_exit_reason);
