@@ -79,6 +79,7 @@ struct lv_memslots {
  * @irqfds: interrupt eventfds (kmod/virtio/irqfd.c)
  * @irqfd_lock: protects @irqfds
  * @counters: fast-path and exit counters (LV_GET_VM_STATS)
+ * @vtd: DMA domain of the devices assigned to the VM (kmod/vtd), or NULL
  */
 struct lv_vm {
 	struct kref kref;
@@ -96,6 +97,7 @@ struct lv_vm {
 		atomic64_t irqfd_injections;
 		atomic64_t user_exits;
 	} counters;
+	struct lv_vtd_domain *vtd;
 };
 
 /* lv_vcpu.events: what other CPUs ask of a vCPU (atomic bits) */
@@ -212,6 +214,7 @@ struct lv_vcpu {
 
 /* main.c */
 extern u64 lv_host_xcr0;
+extern bool lv_have_vmx;
 
 /* vm.c */
 int lv_vm_create(u32 mode);
