@@ -424,6 +424,10 @@ static void lv_print_vm_stats(struct vm *vm, FILE *f)
 		(unsigned long long)s.ioeventfd_signals,
 		(unsigned long long)s.irqfd_injections,
 		(unsigned long long)s.user_exits);
+	if (s.assigned_devices || s.dma_faults)
+		fprintf(f, "lvctl: devices: %llu assigned, %llu DMA fault(s)\n",
+			(unsigned long long)s.assigned_devices,
+			(unsigned long long)s.dma_faults);
 }
 
 static int lv_signal_msi(struct vm *vm, u64 addr, u32 data)
