@@ -14,6 +14,7 @@
 #include "builtin.h"
 #include "devices.h"
 #include "loader.h"
+#include "passthrough.h"
 #include "platform.h"
 #include "stats.h"
 #include "virtio.h"
@@ -28,6 +29,8 @@ struct run_opts {
 	bool no_fastpath;
 	struct load_opts load;
 	struct virtio_opts virtio;
+	const char *devices[PASSTHROUGH_MAX];	/* --device BDF */
+	int nr_devices;
 };
 
 static struct termios saved_termios;
@@ -98,7 +101,10 @@ void run_usage(FILE *f)
 		"                         virtio-net on a TAP device (default none)\n"
 		"  --rng                  virtio-rng from /dev/urandom\n"
 		"  --console serial|virtio\n"
-		"                         stdio on the UART (default) or virtio-console (hvc0)\n",
+		"                         stdio on the UART (default) or virtio-console (hvc0)\n"
+		"  --device BDF           pass the host PCI device [SSSS:]BB:DD.F through\n"
+		"                         (labvisor with VT-d; unbind its driver first;\n"
+		"                         repeatable, up to 4)\n",
 		LVCTL_MAX_VCPUS, LINUX_DEFAULT_CMDLINE);
 }
 
@@ -189,6 +195,7 @@ enum {
 	OPT_NET,
 	OPT_RNG,
 	OPT_CONSOLE,
+	OPT_DEVICE,
 	OPT_HELP,
 };
 
@@ -211,6 +218,7 @@ static const struct option run_options[] = {
 	{ "net", required_argument, NULL, OPT_NET },
 	{ "rng", no_argument, NULL, OPT_RNG },
 	{ "console", required_argument, NULL, OPT_CONSOLE },
+	{ "device", required_argument, NULL, OPT_DEVICE },
 	{ "help", no_argument, NULL, OPT_HELP },
 	{ NULL, 0, NULL, 0 },
 };
@@ -345,6 +353,22 @@ static int parse_run_args(int argc, char **argv, struct run_opts *o)
 			if (virtio_opt_console(&o->virtio, optarg))
 				return -1;
 			break;
+		case OPT_DEVICE: {
+			u16 seg;
+			u8 bus, dev, fn;
+
+			if (o->nr_devices == PASSTHROUGH_MAX) {
+				pr_err("--device: at most %d devices", PASSTHROUGH_MAX);
+				return -1;
+			}
+			if (passthrough_parse_bdf(optarg, &seg, &bus, &dev, &fn)) {
+				pr_err("--device %s: not a PCI address ([SSSS:]BB:DD.F)",
+				       optarg);
+				return -1;
+			}
+			o->devices[o->nr_devices++] = optarg;
+			break;
+		}
 		case OPT_HELP:
 		case 'h':
 			run_usage(stdout);
@@ -396,11 +420,15 @@ struct run_devices {
 	struct test_io test_io;
 	struct test_mmio test_mmio;
 	struct platform platform;
+	struct passthrough pt[PASSTHROUGH_MAX];
+	int nr_pt;
 };
 
 static int devices_setup(struct vm *vm, struct run_devices *d,
-			 const struct virtio_opts *vo, int nr_cpus)
+			 const struct run_opts *o)
 {
+	const struct virtio_opts *vo = &o->virtio;
+	int nr_cpus = o->nr_cpus;
 	struct platform *platform = &d->platform;
 	struct pci *pci;
 
@@ -427,7 +455,38 @@ static int devices_setup(struct vm *vm, struct run_devices *d,
 	pci = pci_setup(vm);
 	if (!pci || virtio_setup(vm, pci, vo))
 		return -1;
+	for (; d->nr_pt < o->nr_devices; d->nr_pt++) {
+		struct passthrough *pt = &d->pt[d->nr_pt];
+
+		if (passthrough_init(pt, vm, PASSTHROUGH_SYSFS,
+				     o->devices[d->nr_pt], d->nr_pt) ||
+		    pci_register_dev(pci, &pt->dev)) {
+			passthrough_destroy(pt);
+			return -1;
+		}
+	}
 	return uart_start(&d->uart);
+}
+
+/* after the VM exists: passthrough devices are assigned to it */
+static int devices_start(struct run_devices *d)
+{
+	int i;
+
+	for (i = 0; i < d->nr_pt; i++)
+		if (passthrough_start(&d->pt[i]))
+			return -1;
+	return 0;
+}
+
+/* after the VM is gone (its devices' DMA blocked) */
+static void devices_destroy(struct run_devices *d)
+{
+	int i;
+
+	for (i = 0; i < d->nr_pt; i++)
+		passthrough_destroy(&d->pt[i]);
+	d->nr_pt = 0;
 }
 
 /*
@@ -498,10 +557,12 @@ int cmd_run(int argc, char **argv)
 	/* everything about the files is checked before the device is opened */
 	if (guest_mem_alloc(&vm.mem, o.mem_size) ||
 	    loader_load(&vm.mem, &o.load, &boot) ||
-	    devices_setup(&vm, &devs, &o.virtio, o.nr_cpus) ||
-	    vm_setup(&vm, &boot, o.nr_cpus)) {
+	    devices_setup(&vm, &devs, &o) ||
+	    vm_setup(&vm, &boot, o.nr_cpus) ||
+	    devices_start(&devs)) {
 		virtio_teardown();
 		vm_teardown(&vm);
+		devices_destroy(&devs);
 		return LVCTL_EXIT_USAGE;
 	}
 
@@ -532,5 +593,6 @@ int cmd_run(int argc, char **argv)
 		vm.ops->print_vm_stats(&vm, stderr);
 	ret = vm.stop_status;
 	vm_teardown(&vm);
+	devices_destroy(&devs);
 	return ret;
 }
