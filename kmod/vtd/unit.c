@@ -15,11 +15,11 @@
  * host DMA keeps working untranslated; devices that appear later have no
  * context entry and their DMA faults.
  *
- * Invalidation is register-based (context command and IOTLB registers):
- * it is what every unit offers while queued invalidation is off, and
- * labvisor changes mappings rarely (assignment, slot changes), always
- * waiting for completion.  Queued invalidation would be needed with
- * interrupt remapping or device-TLBs, neither of which is used.
+ * Invalidation (global context cache; global or domain-selective IOTLB)
+ * is queued where the unit has queued invalidation (ECAP.QI): one page of
+ * descriptors, each submission followed by an invalidation wait whose
+ * status write is polled.  Elsewhere it is register-based (context command
+ * and IOTLB registers).  Either way every change waits for completion.
  *
  * Faults: the fault event interrupt stays masked (FECTL.IM: its message
  * would need a vector of Linux's interrupt domain); the primary fault log
@@ -30,6 +30,7 @@
 #include <linux/delay.h>
 #include <linux/io.h>
 #include <linux/iopoll.h>
+#include <linux/module.h>
 #include <linux/pci.h>
 #include <linux/slab.h>
 #include <linux/workqueue.h>
@@ -48,6 +49,9 @@
 #define CCMD_REG	0x28
 #define FSTS_REG	0x34
 #define FECTL_REG	0x38
+#define IQH_REG		0x80
+#define IQT_REG		0x88
+#define IQA_REG		0x90
 
 #define GSTS_TES	BIT(31)
 #define GSTS_RTPS	BIT(30)
@@ -59,6 +63,7 @@
 #define GCMD_TE		BIT(31)
 #define GCMD_SRTP	BIT(30)
 #define GCMD_WBF	BIT(27)
+#define GCMD_QIE	BIT(26)
 /* GSTS bits that are one-shot commands: never written back to GCMD */
 #define GSTS_ONE_SHOT	(GSTS_RTPS | GSTS_FLS | GSTS_WBFS | GSTS_IRTPS)
 
@@ -72,6 +77,7 @@
 
 #define FSTS_PFO	BIT(0)
 #define FSTS_PPF	BIT(1)
+#define FSTS_IQE	BIT(4)
 #define FSTS_FRI(f)	(((f) >> 8) & 0xff)
 #define FECTL_IM	BIT(31)
 #define FRCD_F		BIT_ULL(63)	/* in the upper 64 bits */
@@ -92,17 +98,35 @@
 /* context entry (128 bits): lower and upper 64 bits */
 #define CTX_P		BIT_ULL(0)
 #define CTX_TT_PT	(2ULL << 2)
-#define CTX_AW(l)	((l) == 3 ? 1ULL : 2ULL)	/* 39 or 48 bits */
+#define CTX_AW(l)	((u64)(l) - 2)	/* 3 levels: 1 (39 bits), 4: 2 (48 bits) */
 #define CTX_DID(d)	((u64)(d) << 8)
 #define ROOT_P		BIT_ULL(0)
 
 #define POLL_US		1000000
+
+/* the invalidation queue: one page of 128-bit descriptors (IQA.QS 0) */
+#define IQ_ENTRIES	(PAGE_SIZE / 16)
+#define QI_CC		0x1		/* context-cache invalidate */
+#define QI_IOTLB	0x2		/* IOTLB invalidate */
+#define QI_WAIT		0x5		/* invalidation wait */
+#define QI_GLOBAL	BIT_ULL(4)	/* granularity 01b */
+#define QI_DOMAIN	(2ULL << 4)	/* granularity 10b */
+#define QI_IOTLB_DR	BIT_ULL(7)
+#define QI_IOTLB_DW	BIT_ULL(6)
+#define QI_WAIT_SW	BIT_ULL(5)	/* status write */
+#define QI_WAIT_FN	BIT_ULL(6)	/* fence */
+#define QI_DONE		1
 
 #define LINUX_USES_IT	"Linux uses it (translation, interrupt remapping or " \
 			"queued invalidation on; boot with intel_iommu=off intremap=off)"
 
 /* units' tables and registers, the assigned devices, the domains */
 DEFINE_MUTEX(lv_vtd_lock);
+
+static bool vtd_queued_invalidation = true;
+module_param(vtd_queued_invalidation, bool, 0444);
+MODULE_PARM_DESC(vtd_queued_invalidation,
+		 "VT-d: queued invalidation where the unit has it (default on; off: register-based)");
 LIST_HEAD(lv_vtd_devs);
 unsigned int lv_vtd_levels;
 
@@ -144,11 +168,89 @@ static int write_buffer_flush(struct lv_vtd_unit *u)
 	return gcmd(u, GCMD_WBF, 0, GSTS_WBFS, 0);
 }
 
+/*
+ * Queued invalidation: @d (a descriptor) then an invalidation wait that
+ * writes QI_DONE to the status word; wait for it.
+ */
+static int qi_submit(struct lv_vtd_unit *u, u64 lo, u64 hi)
+{
+	u64 *q = u->iq;
+	u32 st;
+	int err;
+
+	write_buffer_flush(u);
+	WRITE_ONCE(*u->iq_status, 0);
+	q[u->iq_tail * 2] = lo;
+	q[u->iq_tail * 2 + 1] = hi;
+	flush(&q[u->iq_tail * 2], 16, u);
+	u->iq_tail = (u->iq_tail + 1) % IQ_ENTRIES;
+	q[u->iq_tail * 2] = QI_WAIT | QI_WAIT_SW | QI_WAIT_FN |
+			    ((u64)QI_DONE << 32);
+	q[u->iq_tail * 2 + 1] = virt_to_phys(u->iq_status);
+	flush(&q[u->iq_tail * 2], 16, u);
+	u->iq_tail = (u->iq_tail + 1) % IQ_ENTRIES;
+	writeq((u64)u->iq_tail << 4, u->regs + IQT_REG);
+	err = read_poll_timeout_atomic(READ_ONCE, st, st == QI_DONE, 1, POLL_US,
+				       false, *u->iq_status);
+	if (err || (readl(u->regs + FSTS_REG) & FSTS_IQE)) {
+		pr_err("labvisor: vtd: unit at 0x%llx: queued invalidation failed (FSTS 0x%x, head 0x%llx, tail 0x%llx)\n",
+		       u->dmar->base, readl(u->regs + FSTS_REG),
+		       readq(u->regs + IQH_REG), readq(u->regs + IQT_REG));
+		return -ETIMEDOUT;
+	}
+	return 0;
+}
+
+/* queued invalidation on, with our queue (the unit is being taken) */
+static int qi_enable(struct lv_vtd_unit *u)
+{
+	int err;
+
+	u->iq = (u64 *)get_zeroed_page(GFP_KERNEL);
+	/* the unit writes it: in the direct map, 4-byte aligned */
+	u->iq_status = kzalloc(sizeof(*u->iq_status), GFP_KERNEL);
+	if (!u->iq || !u->iq_status) {
+		free_page((unsigned long)u->iq);
+		kfree(u->iq_status);
+		u->iq = NULL;
+		u->iq_status = NULL;
+		return -ENOMEM;
+	}
+	flush(u->iq, PAGE_SIZE, u);
+	u->iq_tail = 0;
+	writeq(0, u->regs + IQT_REG);
+	writeq(__pa(u->iq), u->regs + IQA_REG);	/* 128-bit descriptors, 1 page */
+	err = gcmd(u, GCMD_QIE, 0, GSTS_QIES, GSTS_QIES);
+	if (err) {
+		free_page((unsigned long)u->iq);
+		kfree(u->iq_status);
+		u->iq = NULL;
+		u->iq_status = NULL;
+	}
+	return err;
+}
+
+/* queued invalidation off (the queue is drained: every submit waited) */
+static void qi_disable(struct lv_vtd_unit *u)
+{
+	if (!u->iq)
+		return;
+	gcmd(u, 0, GCMD_QIE, GSTS_QIES, 0);
+	writeq(u->found.iqa, u->regs + IQA_REG);
+	writeq(u->found.iqt, u->regs + IQT_REG);
+	free_page((unsigned long)u->iq);
+	kfree(u->iq_status);
+	u->iq = NULL;
+	u->iq_status = NULL;
+}
+
 static int invalidate_context(struct lv_vtd_unit *u)
 {
 	u64 v;
 	int err;
 
+	if (u->iq)
+		return qi_submit(u, QI_CC | QI_GLOBAL, 0);
 	write_buffer_flush(u);
 	writeq(CCMD_ICC | CCMD_GLOBAL, u->regs + CCMD_REG);
 	err = readq_poll_timeout_atomic(u->regs + CCMD_REG, v, !(v & CCMD_ICC),
@@ -167,6 +269,9 @@ static int invalidate_iotlb(struct lv_vtd_unit *u, int did)
 	u64 v;
 	int err;
 
+	if (u->iq)
+		return qi_submit(u, QI_IOTLB | QI_IOTLB_DR | QI_IOTLB_DW |
+				 (did < 0 ? QI_GLOBAL : QI_DOMAIN | (u64)did << 16), 0);
 	cmd |= did < 0 ? IOTLB_GLOBAL : IOTLB_DOMAIN | ((u64)did << 32);
 	write_buffer_flush(u);
 	writeq(cmd, reg);
@@ -211,8 +316,8 @@ static const char *reason_name(u8 r)
 	case 0x2: return "context entry not present";
 	case 0x3: return "invalid context entry";
 	case 0x4: return "address beyond the domain's width";
-	case 0x5: return "write to a page not mapped writable";
-	case 0x6: return "read from a page not mapped";
+	case 0x5: return "write to an address not mapped writable";
+	case 0x6: return "read of an address not mapped";
 	case 0x7: return "bad page-table address";
 	default: return "see the VT-d specification";
 	}
@@ -330,12 +435,15 @@ int lv_vtd_set_context(struct lv_vtd_unit *u, u8 bus, u8 devfn, u16 did,
 			return err;
 	}
 	hi = CTX_AW(lv_vtd_levels) | CTX_DID(did);
-	if (did == LV_VTD_DID_HOST)
+	if (did == LV_VTD_DID_HOST) {
+		/* pass-through: AW names the largest width the unit walks */
+		hi = CTX_AW(fls(CAP_SAGAW(u->cap) & 0xe) + 1) | CTX_DID(did);
 		lo = CTX_TT_PT | CTX_P;
-	else if (did == LV_VTD_DID_BLOCK)
+	} else if (did == LV_VTD_DID_BLOCK) {
 		lo = __pa(empty_table) | CTX_P;
-	else
+	} else {
 		lo = __pa(pt->root) | CTX_P;
+	}
 	WRITE_ONCE(e[1], hi);
 	WRITE_ONCE(e[0], lo);
 	flush(e, 16, u);
@@ -343,6 +451,18 @@ int lv_vtd_set_context(struct lv_vtd_unit *u, u8 bus, u8 devfn, u16 did,
 }
 
 /* ---- taking and giving back ----------------------------------------------------- */
+
+static void free_tables(struct lv_vtd_unit *u)
+{
+	unsigned int b;
+
+	for (b = 0; b < ARRAY_SIZE(u->ctx); b++) {
+		free_page((unsigned long)u->ctx[b]);
+		u->ctx[b] = NULL;
+	}
+	free_page((unsigned long)u->root);
+	u->root = NULL;
+}
 
 /**
  * lv_vtd_unit_take() - turn translation on with our root table
@@ -368,8 +488,13 @@ int lv_vtd_unit_take(struct lv_vtd_unit *u)
 	u->found.gsts = readl(u->regs + GSTS_REG);
 	u->found.rtaddr = readq(u->regs + RTADDR_REG);
 	u->found.fectl = readl(u->regs + FECTL_REG);
+	u->found.iqa = readq(u->regs + IQA_REG);
+	u->found.iqt = readq(u->regs + IQT_REG);
 	/* the fault interrupt stays masked: we poll the log */
 	writel(FECTL_IM, u->regs + FECTL_REG);
+	if (vtd_queued_invalidation && ECAP_QI(u->ecap) && qi_enable(u))
+		pr_warn("labvisor: vtd: unit at 0x%llx: queued invalidation does not start: register-based\n",
+			u->dmar->base);
 	/* taken, so that lv_vtd_set_context() invalidates and a failure gives it back */
 	u->taken = true;
 	for_each_pci_dev(pdev) {
@@ -389,30 +514,23 @@ int lv_vtd_unit_take(struct lv_vtd_unit *u)
 	err = err ?: gcmd(u, GCMD_TE, 0, GSTS_TES, GSTS_TES);
 	if (err)
 		goto fail;
-	pr_info("labvisor: vtd: unit at 0x%llx taken: translation on, host devices pass through\n",
-		u->dmar->base);
+	pr_info("labvisor: vtd: unit at 0x%llx taken: translation on, host devices pass through, %s invalidation\n",
+		u->dmar->base, u->iq ? "queued" : "register-based");
 	if (!polling) {
 		polling = true;
 		schedule_delayed_work(&poll_work, HZ / 10);
 	}
 	return 0;
 fail:
+	/* translation off again before the tables go */
+	if (readl(u->regs + GSTS_REG) & GSTS_TES)
+		gcmd(u, 0, GCMD_TE, GSTS_TES, 0);
 	u->taken = false;
+	qi_disable(u);
 	writel(u->found.fectl, u->regs + FECTL_REG);
 	writeq(u->found.rtaddr, u->regs + RTADDR_REG);
+	free_tables(u);
 	return -EIO;
-}
-
-static void free_tables(struct lv_vtd_unit *u)
-{
-	unsigned int b;
-
-	for (b = 0; b < ARRAY_SIZE(u->ctx); b++) {
-		free_page((unsigned long)u->ctx[b]);
-		u->ctx[b] = NULL;
-	}
-	free_page((unsigned long)u->root);
-	u->root = NULL;
 }
 
 /*
@@ -432,11 +550,13 @@ static void unit_give_back(struct lv_vtd_unit *u)
 		gcmd(u, GCMD_SRTP, 0, GSTS_RTPS, GSTS_RTPS);
 	invalidate_context(u);
 	invalidate_iotlb(u, -1);
+	qi_disable(u);
 	writel(u->found.fectl, u->regs + FECTL_REG);
 	u->taken = false;
 	free_tables(u);
-	pr_info("labvisor: vtd: unit at 0x%llx given back: translation %s, root table address 0x%llx, fault interrupt %s, as found\n",
+	pr_info("labvisor: vtd: unit at 0x%llx given back: translation %s, queued invalidation %s, root table address 0x%llx, fault interrupt %s, as found\n",
 		u->dmar->base, readl(u->regs + GSTS_REG) & GSTS_TES ? "on" : "off",
+		readl(u->regs + GSTS_REG) & GSTS_QIES ? "on" : "off",
 		readq(u->regs + RTADDR_REG),
 		readl(u->regs + FECTL_REG) & FECTL_IM ? "masked" : "unmasked");
 }

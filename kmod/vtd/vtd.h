@@ -58,10 +58,15 @@ void lv_vtd_vm_stats(struct lv_vm *vm, struct lv_vm_stats *st);
  * @taken: translation is on, with our root table
  * @root: the root table (one page), while @taken
  * @ctx: context tables by bus, allocated as devices need them
+ * @iq: the invalidation queue while queued invalidation is on, or NULL
+ * @iq_tail: next descriptor slot in @iq
+ * @iq_status: status word the invalidation wait descriptor writes
  * @found: register values found before we took the unit
  * @found.gsts: GSTS_REG
  * @found.rtaddr: RTADDR_REG
  * @found.fectl: FECTL_REG
+ * @found.iqa: IQA_REG
+ * @found.iqt: IQT_REG
  * @faults: primary faults recorded since load
  */
 struct lv_vtd_unit {
@@ -74,10 +79,14 @@ struct lv_vtd_unit {
 	bool taken;
 	u64 *root;
 	u64 *ctx[256];
+	u64 *iq;
+	unsigned int iq_tail;
+	u32 *iq_status;
 	struct {
 		u32 gsts;
 		u64 rtaddr;
 		u32 fectl;
+		u64 iqa, iqt;
 	} found;
 	u64 faults;
 };

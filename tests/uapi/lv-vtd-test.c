@@ -14,6 +14,7 @@
  *                         added and removed later are followed; after
  *                         unassign and after the VM is gone DMA is blocked;
  *                         a device bound to a host driver is refused
+ *   lv-vtd-test dma TAG   the same, test names vtd-TAG-*
  *   lv-vtd-test linux     the unit is Linux's (intel_iommu=on): refused
  *   lv-vtd-test unloaded  labvisor.ko is unloaded: the unit is as found
  *                         (translation off), edu's DMA reaches host memory
@@ -61,6 +62,7 @@
 
 static int failures;
 static char why[512];
+static const char *tag = "";	/* test names: vtd-TAG-NAME */
 
 static void bad(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 static void bad(const char *fmt, ...)
@@ -87,10 +89,10 @@ static void begin(void)
 static void end(const char *name)
 {
 	if (why[0]) {
-		printf("TEST vtd-%s FAIL %s\n", name, why);
+		printf("TEST vtd-%s%s FAIL %s\n", tag, name, why);
 		failures++;
 	} else {
-		printf("TEST vtd-%s PASS\n", name);
+		printf("TEST vtd-%s%s PASS\n", tag, name);
 	}
 	fflush(stdout);
 }
@@ -669,6 +671,13 @@ static int unloaded(void)
 int main(int argc, char **argv)
 {
 	setvbuf(stdout, NULL, _IOLBF, 0);
+	if (argc == 3 && !strcmp(argv[1], "dma")) {
+		static char t[64];
+
+		snprintf(t, sizeof(t), "%s-", argv[2]);
+		tag = t;
+		return dma();
+	}
 	if (argc == 2 && !strcmp(argv[1], "novmx"))
 		return novmx();
 	if (argc == 2 && !strcmp(argv[1], "dma"))
@@ -677,6 +686,6 @@ int main(int argc, char **argv)
 		return linux_owned();
 	if (argc == 2 && !strcmp(argv[1], "unloaded"))
 		return unloaded();
-	fprintf(stderr, "usage: lv-vtd-test novmx|dma|linux|unloaded\n");
+	fprintf(stderr, "usage: lv-vtd-test novmx|dma [TAG]|linux|unloaded\n");
 	return 2;
 }
