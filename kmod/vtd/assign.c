@@ -32,6 +32,17 @@
 
 static DECLARE_BITMAP(dids, LV_VTD_MAX_DID);
 
+/* the driver a device may bind to: @name, or any ("") */
+static int set_override(struct pci_dev *pdev, const char *name)
+{
+#ifdef LV_DEVICE_DRIVER_OVERRIDE
+	return device_set_driver_override(&pdev->dev, name);
+#else
+	return driver_set_override(&pdev->dev, &pdev->driver_override, name,
+				   strlen(name));
+#endif
+}
+
 static int did_alloc(void)
 {
 	unsigned long did = find_next_zero_bit(dids, LV_VTD_MAX_DID,
@@ -245,8 +256,7 @@ long lv_vtd_assign_ioctl(struct lv_vm *vm, void __user *argp)
 		goto out;
 
 	/* from here on no host driver binds; then none may be bound now */
-	err = driver_set_override(&pdev->dev, &pdev->driver_override, OVERRIDE,
-				  strlen(OVERRIDE));
+	err = set_override(pdev, OVERRIDE);
 	if (err)
 		goto out;
 	device_lock(&pdev->dev);
@@ -297,7 +307,7 @@ out_domain:
 		vm->vtd = NULL;
 	}
 out_override:
-	driver_set_override(&pdev->dev, &pdev->driver_override, "", 0);
+	set_override(pdev, "");
 out:
 	mutex_unlock(&lv_vtd_lock);
 	mutex_unlock(&vm->lock);
@@ -321,7 +331,7 @@ static void dev_release(struct lv_vtd_dev *d)
 	lv_vtd_poll_faults();
 	list_del(&d->node);
 	d->vm->vtd->nr_devs--;
-	driver_set_override(&pdev->dev, &pdev->driver_override, "", 0);
+	set_override(pdev, "");
 	pr_info("labvisor: vtd: %s unassigned: its DMA is blocked\n", bdf);
 	pci_dev_put(pdev);
 	kfree(d);
