@@ -534,6 +534,29 @@ static void lv_print_vm_stats(struct vm *vm, FILE *f)
 		(unsigned long long)s.ioeventfd_signals,
 		(unsigned long long)s.irqfd_injections,
 		(unsigned long long)s.user_exits);
+	if (s.assigned_devices || s.dma_faults)
+		fprintf(f, "lvctl: devices: %llu assigned, %llu DMA fault(s)\n",
+			(unsigned long long)s.assigned_devices,
+			(unsigned long long)s.dma_faults);
+}
+
+static int lv_assign_device(struct vm *vm, u16 segment, u8 bus, u8 device,
+			    u8 function)
+{
+	struct lv_vm *lv = vm->accel;
+	struct lv_assign_device a = {
+		.segment = segment,
+		.bus = bus,
+		.device = device,
+		.function = function,
+	};
+
+	if (ioctl(lv->vm_fd, LV_ASSIGN_DEVICE, &a) < 0) {
+		pr_err("LV_ASSIGN_DEVICE %04x:%02x:%02x.%u: %s (dmesg says why)",
+		       segment, bus, device, function, strerror(errno));
+		return -1;
+	}
+	return 0;
 }
 
 static int lv_signal_msi(struct vm *vm, u64 addr, u32 data)
@@ -618,6 +641,7 @@ const struct accel_ops accel_labvisor_ops = {
 	.name = "labvisor",
 	.vm_create = lv_vm_create,
 	.set_memory = lv_set_memory,
+	.assign_device = lv_assign_device,
 	.vcpu_create = lv_vcpu_create,
 	.get_regs = lv_get_regs,
 	.set_regs = lv_set_regs,

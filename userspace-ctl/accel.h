@@ -152,6 +152,13 @@ struct accel_ops {
 			 bool assign);
 	/* each signal of @fd delivers the MSI (@addr, @data) */
 	int (*irqfd)(struct vm *vm, int fd, u64 addr, u32 data, bool assign);
+	/*
+	 * Give the VM a host PCI device: its DMA is confined to guest
+	 * memory (gpa = DMA address).  NULL where the accelerator cannot;
+	 * 0 or -1 with a message.
+	 */
+	int (*assign_device)(struct vm *vm, u16 segment, u8 bus, u8 device,
+			     u8 function);
 
 	/*
 	 * labvisor only (NULL elsewhere).  After the vCPUs exist, before

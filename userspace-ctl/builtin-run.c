@@ -20,6 +20,7 @@
 #include "exitcfg.h"
 #include "exitstats.h"
 #include "loader.h"
+#include "passthrough.h"
 #include "platform.h"
 #include "stats.h"
 #include "virtio.h"
@@ -41,6 +42,8 @@ struct run_opts {
 	u16 ioeventfd_ports[RUN_MAX_IOEVENTFDS];
 	int nr_ioeventfds;
 	const char *stats_dir;
+	const char *devices[PASSTHROUGH_MAX];	/* --device BDF */
+	int nr_devices;
 };
 
 static struct termios saved_termios;
@@ -112,6 +115,9 @@ void run_usage(FILE *f)
 		"  --rng                  virtio-rng from /dev/urandom\n"
 		"  --console serial|virtio\n"
 		"                         stdio on the UART (default) or virtio-console (hvc0)\n"
+		"  --device BDF           pass the host PCI device [SSSS:]BB:DD.F through\n"
+		"                         (labvisor with VT-d; unbind its driver first;\n"
+		"                         repeatable, up to 4)\n"
 		"  --ioeventfd PORT       a doorbell: 1-byte OUTs to PORT signal an eventfd\n"
 		"                         in the kernel, no exit to lvctl (repeatable, up to %d)\n"
 		"exit policy, labvisor only (MSR, CPUID and VALUE numbers in hex):\n"
@@ -229,6 +235,7 @@ enum {
 	OPT_MSR,
 	OPT_IOEVENTFD,
 	OPT_STATS_DIR,
+	OPT_DEVICE,
 	OPT_HELP,
 };
 
@@ -259,6 +266,7 @@ static const struct option run_options[] = {
 	{ "msr", required_argument, NULL, OPT_MSR },
 	{ "ioeventfd", required_argument, NULL, OPT_IOEVENTFD },
 	{ "stats-dir", required_argument, NULL, OPT_STATS_DIR },
+	{ "device", required_argument, NULL, OPT_DEVICE },
 	{ "help", no_argument, NULL, OPT_HELP },
 	{ NULL, 0, NULL, 0 },
 };
@@ -455,6 +463,22 @@ static int parse_run_args(int argc, char **argv, struct run_opts *o)
 			}
 			o->stats_dir = optarg;
 			break;
+		case OPT_DEVICE: {
+			u16 seg;
+			u8 bus, dev, fn;
+
+			if (o->nr_devices == PASSTHROUGH_MAX) {
+				pr_err("--device: at most %d devices", PASSTHROUGH_MAX);
+				return -1;
+			}
+			if (passthrough_parse_bdf(optarg, &seg, &bus, &dev, &fn)) {
+				pr_err("--device %s: not a PCI address ([SSSS:]BB:DD.F)",
+				       optarg);
+				return -1;
+			}
+			o->devices[o->nr_devices++] = optarg;
+			break;
+		}
 		case OPT_HELP:
 		case 'h':
 			run_usage(stdout);
@@ -521,11 +545,15 @@ struct run_devices {
 	struct test_io test_io;
 	struct test_mmio test_mmio;
 	struct platform platform;
+	struct passthrough pt[PASSTHROUGH_MAX];
+	int nr_pt;
 };
 
 static int devices_setup(struct vm *vm, struct run_devices *d,
-			 const struct virtio_opts *vo, int nr_cpus, int out_fd)
+			 const struct run_opts *o, int out_fd)
 {
+	const struct virtio_opts *vo = &o->virtio;
+	int nr_cpus = o->nr_cpus;
 	struct platform *platform = &d->platform;
 	struct pci *pci;
 
@@ -552,7 +580,38 @@ static int devices_setup(struct vm *vm, struct run_devices *d,
 	pci = pci_setup(vm);
 	if (!pci || virtio_setup(vm, pci, vo))
 		return -1;
+	for (; d->nr_pt < o->nr_devices; d->nr_pt++) {
+		struct passthrough *pt = &d->pt[d->nr_pt];
+
+		if (passthrough_init(pt, vm, PASSTHROUGH_SYSFS,
+				     o->devices[d->nr_pt], d->nr_pt) ||
+		    pci_register_dev(pci, &pt->dev)) {
+			passthrough_destroy(pt);
+			return -1;
+		}
+	}
 	return uart_start(&d->uart);
+}
+
+/* after the VM exists: passthrough devices are assigned to it */
+static int devices_start(struct run_devices *d)
+{
+	int i;
+
+	for (i = 0; i < d->nr_pt; i++)
+		if (passthrough_start(&d->pt[i]))
+			return -1;
+	return 0;
+}
+
+/* after the VM is gone (its devices' DMA blocked) */
+static void devices_destroy(struct run_devices *d)
+{
+	int i;
+
+	for (i = 0; i < d->nr_pt; i++)
+		passthrough_destroy(&d->pt[i]);
+	d->nr_pt = 0;
 }
 
 /*
@@ -702,10 +761,11 @@ int run_vm(int argc, char **argv, const struct run_hooks *hooks)
 	/* everything about the files is checked before the device is opened */
 	if (guest_mem_alloc(&vm.mem, o.mem_size) ||
 	    loader_load(&vm.mem, &o.load, &boot) ||
-	    devices_setup(&vm, &devs, &o.virtio, o.nr_cpus,
+	    devices_setup(&vm, &devs, &o,
 			  hooks && hooks->uart_to_stderr ? STDERR_FILENO :
 			  STDOUT_FILENO) ||
 	    vm_setup(&vm, &boot, o.nr_cpus) ||
+	    devices_start(&devs) ||
 	    (!exitcfg_empty(&o.exitcfg) &&
 	     vm.ops->set_exit_config(&vm, &o.exitcfg)) ||
 	    ioeventfds_setup(&vm, &o) ||
@@ -713,6 +773,7 @@ int run_vm(int argc, char **argv, const struct run_hooks *hooks)
 		virtio_teardown();
 		ioeventfds_finish(&o, false);
 		vm_teardown(&vm);
+		devices_destroy(&devs);
 		return LVCTL_EXIT_USAGE;
 	}
 
@@ -748,5 +809,6 @@ int run_vm(int argc, char **argv, const struct run_hooks *hooks)
 		save_exit_stats(&vm, o.stats_dir);
 	ret = vm.stop_status;
 	vm_teardown(&vm);
+	devices_destroy(&devs);
 	return ret;
 }

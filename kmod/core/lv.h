@@ -100,6 +100,7 @@ struct lv_wp_range {
  * @nr_wp: entries of @wp in use
  * @pid: the process that created the VM
  * @debugfs: the VM's debugfs directory
+ * @vtd: DMA domain of the devices assigned to the VM (kmod/vtd), or NULL
  */
 struct lv_vm {
 	struct kref kref;
@@ -124,6 +125,7 @@ struct lv_vm {
 	unsigned int nr_wp;
 	pid_t pid;
 	struct dentry *debugfs;
+	struct lv_vtd_domain *vtd;
 };
 
 /* lv_vcpu.events: what other CPUs ask of a vCPU (atomic bits) */
@@ -259,6 +261,7 @@ struct lv_vcpu {
 
 /* main.c */
 extern u64 lv_host_xcr0;
+extern bool lv_have_vmx;
 
 /* hook.c: the experiment hook API (hook.h) */
 DECLARE_STATIC_KEY_FALSE(lv_hook_active);

@@ -4,6 +4,12 @@
  *
  * This file: module load and unload, and /dev/labvisor, the system fd
  * (API version, capabilities, VM creation).
+ *
+ * On a CPU without VMX (QEMU's TCG, say) the module still loads, for
+ * device assignment: nothing of kmod/vmx is initialised (no VMXON, no CPU
+ * hotplug callbacks, no check for another hypervisor), VMs hold memory
+ * slots and devices, and LV_CREATE_VCPU fails with -ENODEV.  LV_GET_CAPS
+ * then reports vmx_basic 0 and no VMX capability bit.
  */
 #include <linux/cpu.h>
 #include <linux/device.h>
@@ -17,8 +23,11 @@
 #include "../vmx/exit.h"
 #include "../vmx/vmcs.h"
 #include "../virtio/eventfd.h"
+#include "../vtd/vtd.h"
 
 u64 lv_host_xcr0;
+/* VMX root operation is on (false: the module serves VMs without vCPUs) */
+bool lv_have_vmx;
 
 static long lv_get_caps(void __user *argp)
 {
@@ -27,10 +36,14 @@ static long lv_get_caps(void __user *argp)
 		.max_vcpus = LV_MAX_VCPUS,
 		.max_slots = LV_MAX_SLOTS,
 		.run_mmap_size = PAGE_SIZE,
-		.vmx_basic = lv_vmx.basic,
-		.ept_vpid_cap = lv_vmx.ept_vpid,
 	};
 
+	if (lv_vtd_available())
+		caps.flags |= LV_CAP_VTD;
+	if (!lv_have_vmx)
+		return copy_to_user(argp, &caps, sizeof(caps)) ? -EFAULT : 0;
+	caps.vmx_basic = lv_vmx.basic;
+	caps.ept_vpid_cap = lv_vmx.ept_vpid;
 	if (lv_vmx.has_ept)
 		caps.flags |= LV_CAP_EPT;
 	if (lv_vmx.has_ept_2m)
@@ -93,12 +106,11 @@ static struct miscdevice lv_dev = {
 	.mode	= 0600,
 };
 
-static int __init lv_init(void)
+/* VMX root on every CPU and what the run loop needs; -ENODEV: no VMX */
+static int lv_vmx_up(void)
 {
 	int err;
 
-	if (boot_cpu_has(X86_FEATURE_XSAVE))
-		lv_host_xcr0 = xgetbv(XCR_XFEATURE_ENABLED_MASK);
 	err = lv_vmx_init();
 	if (err)
 		return err;
@@ -112,9 +124,47 @@ static int __init lv_init(void)
 	err = lv_policy_init();
 	if (err)
 		goto fail_run;
+	lv_have_vmx = true;
+	return 0;
+
+fail_run:
+	lv_vmx_run_exit();
+fail_vmcs:
+	lv_vmcs_global_exit();
+fail_vmx:
+	lv_vmx_exit();
+	return err;
+}
+
+static void lv_vmx_down(void)
+{
+	if (!lv_have_vmx)
+		return;
+	lv_policy_exit();
+	lv_vmx_run_exit();
+	lv_vmcs_global_exit();
+	lv_vmx_exit();
+	lv_have_vmx = false;
+}
+
+static int __init lv_init(void)
+{
+	int err;
+
+	if (boot_cpu_has(X86_FEATURE_XSAVE))
+		lv_host_xcr0 = xgetbv(XCR_XFEATURE_ENABLED_MASK);
+	/* CPUID says no VMX: lv_vmx_init() touched nothing */
+	err = lv_vmx_up();
+	if (err == -ENODEV)
+		pr_info("labvisor: no VMX: VMs get memory and devices, not vCPUs\n");
+	else if (err)
+		return err;
+	err = lv_vtd_init();
+	if (err)
+		goto fail_vmx;
 	err = lv_irqfd_init();
 	if (err)
-		goto fail_policy;
+		goto fail_vtd;
 	lv_debugfs_init();
 	err = misc_register(&lv_dev);
 	if (err)
@@ -125,14 +175,10 @@ static int __init lv_init(void)
 fail_debugfs:
 	lv_debugfs_exit();
 	lv_irqfd_exit();
-fail_policy:
-	lv_policy_exit();
-fail_run:
-	lv_vmx_run_exit();
-fail_vmcs:
-	lv_vmcs_global_exit();
+fail_vtd:
+	lv_vtd_exit();
 fail_vmx:
-	lv_vmx_exit();
+	lv_vmx_down();
 	return err;
 }
 
@@ -141,10 +187,8 @@ static void __exit lv_exit(void)
 	misc_deregister(&lv_dev);
 	lv_debugfs_exit();
 	lv_irqfd_exit();
-	lv_policy_exit();
-	lv_vmx_run_exit();
-	lv_vmcs_global_exit();
-	lv_vmx_exit();
+	lv_vtd_exit();
+	lv_vmx_down();
 	pr_info("labvisor: unloaded\n");
 }
 

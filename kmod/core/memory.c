@@ -14,6 +14,7 @@
 
 #include "lv.h"
 #include "validate.h"
+#include "../vtd/vtd.h"
 
 /**
  * lv_slot_find() - the slot holding a guest physical address
@@ -229,6 +230,12 @@ int lv_set_memory_region(struct lv_vm *vm, const struct lv_memory_region *r)
 			goto out;
 		}
 		err = slot_map(vm, added);
+		if (!err) {
+			/* the DMA domain of assigned devices follows the slots */
+			err = lv_vtd_slot_map(vm, added);
+			if (err)
+				lv_ept_unmap(&vm->ept, added->gpa, added->npages);
+		}
 		if (err) {
 			slot_free(added);
 			kfree(new);
@@ -237,6 +244,7 @@ int lv_set_memory_region(struct lv_vm *vm, const struct lv_memory_region *r)
 		new->slot[new->nr++] = added;
 	} else {
 		lv_ept_unmap(&vm->ept, victim->gpa, victim->npages);
+		lv_vtd_slot_unmap(vm, victim);
 	}
 
 	rcu_assign_pointer(vm->slots, new);

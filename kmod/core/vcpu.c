@@ -265,6 +265,10 @@ int lv_vcpu_create(struct lv_vm *vm, unsigned long id)
 	struct lv_vcpu *vcpu;
 	int fd, err;
 
+	if (!lv_have_vmx) {
+		lv_warn("LV_CREATE_VCPU: this CPU has no VMX: VMs hold memory and devices only\n");
+		return -ENODEV;
+	}
 	if (id >= LV_MAX_VCPUS) {
 		lv_warn("LV_CREATE_VCPU: id %lu out of range (max %d)\n",
 			id, LV_MAX_VCPUS - 1);

@@ -12,6 +12,7 @@
 #include "lv.h"
 #include "validate.h"
 #include "../virtio/eventfd.h"
+#include "../vtd/vtd.h"
 
 static void vm_free(struct kref *kref)
 {
@@ -21,6 +22,8 @@ static void vm_free(struct kref *kref)
 	lv_debugfs_vm_remove(vm);
 	lv_irqfd_release_all(vm);
 	lv_ioeventfd_release_all(vm);
+	/* no device may reach the slots once they are unpinned */
+	lv_vtd_vm_destroy(vm);
 	lv_memslots_free(vm);
 	/* no vCPU is left, so no CPU can still walk these tables */
 	lv_vmx_invept_all();
@@ -72,6 +75,7 @@ static long vm_get_stats(struct lv_vm *vm, void __user *argp)
 	st.ioeventfd_signals = atomic64_read(&vm->counters.ioeventfd_signals);
 	st.irqfd_injections = atomic64_read(&vm->counters.irqfd_injections);
 	st.user_exits = atomic64_read(&vm->counters.user_exits);
+	lv_vtd_vm_stats(vm, &st);
 	return copy_to_user(argp, &st, sizeof(st)) ? -EFAULT : 0;
 }
 
@@ -133,6 +137,10 @@ static long vm_ioctl(struct file *file, unsigned int cmd, unsigned long arg)
 		return lv_policy_set_cpuid(vm, (void __user *)arg);
 	case LV_SET_MSR_OVERRIDES:
 		return lv_policy_set_msrs(vm, (void __user *)arg);
+	case LV_ASSIGN_DEVICE:
+		return lv_vtd_assign_ioctl(vm, (void __user *)arg);
+	case LV_UNASSIGN_DEVICE:
+		return lv_vtd_unassign_ioctl(vm, (void __user *)arg);
 	}
 	lv_warn("unknown VM ioctl 0x%x\n", cmd);
 	return -ENOTTY;
@@ -172,7 +180,9 @@ int lv_vm_create(u32 mode)
 		lv_warn("LV_CREATE_VM: shadow paging is not available in this version\n");
 		return -EOPNOTSUPP;
 	}
-	if (!lv_vmx.has_ept || !lv_vmx.has_ug || !lv_vmx.has_efer_pat) {
+	/* without VMX a VM holds memory and devices, but no vCPU */
+	if (lv_have_vmx &&
+	    (!lv_vmx.has_ept || !lv_vmx.has_ug || !lv_vmx.has_efer_pat)) {
 		lv_warn("LV_CREATE_VM: this CPU lacks %s, which EPT VMs need; shadow paging is not available in this version\n",
 			!lv_vmx.has_ept ? "EPT" : !lv_vmx.has_ug ?
 			"unrestricted guest" : "the VM-entry/exit EFER and PAT controls");

@@ -296,6 +296,8 @@ static void invept_local(void *unused)
  */
 void lv_vmx_invept_all(void)
 {
+	if (!lv_have_vmx)
+		return;
 	on_each_cpu(invept_local, NULL, 1);
 }
 

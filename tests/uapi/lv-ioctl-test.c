@@ -21,6 +21,11 @@
  *   mmap of the run page: offset != 0 or size too large    EINVAL
  *   mmap of a system or VM fd                              ENODEV
  *   LV_RUN with immediate_exit set                         EINTR
+ *   LV_ASSIGN_DEVICE: bad fields                           EINVAL
+ *     no such PCI device                                   ENODEV
+ *     no VT-d unit translates it (no DMAR table)           ENXIO
+ *   LV_UNASSIGN_DEVICE: bad fields                         EINVAL
+ *     a device not assigned to this VM                     ENOENT
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -48,7 +53,7 @@
 /* the only capability bits this header knows */
 #define LV_CAP_ALL	(LV_CAP_EPT | LV_CAP_VPID | LV_CAP_UNRESTRICTED | \
 			 LV_CAP_EPT_2M | LV_CAP_SHADOW | LV_CAP_LAPIC | \
-			 LV_CAP_IOEVENTFD | LV_CAP_IRQFD)
+			 LV_CAP_IOEVENTFD | LV_CAP_IRQFD | LV_CAP_VTD)
 
 static int failures;
 static char why[512];
@@ -253,6 +258,8 @@ static void expect_foreign_ioctls(int fd, int kind)
 		EXPECT_ERR(ENOTTY, fd, LV_SET_MEMORY_REGION, &r);
 		EXPECT_ERR(ENOTTY, fd, LV_CREATE_VCPU, 0);
 		EXPECT_ERR(ENOTTY, fd, LV_GET_VM_STATS, &vm_stats);
+		EXPECT_ERR(ENOTTY, fd, LV_ASSIGN_DEVICE, &r);
+		EXPECT_ERR(ENOTTY, fd, LV_UNASSIGN_DEVICE, &r);
 	}
 	if (kind != 2) {
 		EXPECT_ERR(ENOTTY, fd, LV_RUN, 0);
@@ -421,6 +428,91 @@ static void test_memory_region_bad(void)
 	close(vm_fd);
 	munmap(hole, PAGE);
 	end("memory-region-bad-args");
+}
+
+/* a PCI device of this machine, from sysfs: 0 if found */
+static int first_pci_device(struct lv_assign_device *a)
+{
+	unsigned int seg, bus, dev, fn;
+	char line[64];
+	FILE *f;
+	int ok;
+
+	f = popen("ls /sys/bus/pci/devices 2>/dev/null | head -n 1", "r");
+	if (!f)
+		return -1;
+	ok = fgets(line, sizeof(line), f) &&
+	     sscanf(line, "%x:%x:%x.%x", &seg, &bus, &dev, &fn) == 4;
+	pclose(f);
+	if (!ok)
+		return -1;
+	*a = (struct lv_assign_device){ .segment = seg, .bus = bus,
+					.device = dev, .function = fn };
+	return 0;
+}
+
+static void test_assign_device_bad(void)
+{
+	static const struct lv_assign_device ok = { 0 };
+	struct lv_assign_device a, host;
+	struct lv_vm_stats st;
+	int vm_fd, i;
+
+	begin();
+	vm_fd = create_vm();
+	if (vm_fd < 0) {
+		bad("LV_CREATE_VM: %s", strerror(errno));
+		end("assign-device-bad");
+		return;
+	}
+	EXPECT_ERR(EFAULT, vm_fd, LV_ASSIGN_DEVICE, NULL);
+	EXPECT_ERR(EFAULT, vm_fd, LV_ASSIGN_DEVICE, BAD_PTR);
+	EXPECT_ERR(EFAULT, vm_fd, LV_UNASSIGN_DEVICE, KERNEL_PTR);
+	/* every field out of range, and every padding/reserved byte */
+	for (i = 0; i < 10; i++) {
+		a = ok;
+		switch (i) {
+		case 0: a.device = 32; break;
+		case 1: a.device = 0xff; break;
+		case 2: a.function = 8; break;
+		case 3: a.flags = 1; break;
+		case 4: a.flags = 0x80000000; break;
+		case 5: a.padding[0] = 1; break;
+		case 6: a.padding[2] = 0x80; break;
+		case 7: a.reserved[0] = 1; break;
+		case 8: a.reserved[1] = 1; break;
+		case 9: a.reserved[2] = 0xffffffff; break;
+		}
+		EXPECT_ERR(EINVAL, vm_fd, LV_ASSIGN_DEVICE, &a);
+		EXPECT_ERR(EINVAL, vm_fd, LV_UNASSIGN_DEVICE, &a);
+	}
+	/* no such device: segment 0xfff0 does not exist here */
+	a = ok;
+	a.segment = 0xfff0;
+	EXPECT_ERR(ENODEV, vm_fd, LV_ASSIGN_DEVICE, &a);
+	a = (struct lv_assign_device){ .bus = 0xfe, .device = 31, .function = 7 };
+	EXPECT_ERR(ENODEV, vm_fd, LV_ASSIGN_DEVICE, &a);
+	EXPECT_ERR(ENOENT, vm_fd, LV_UNASSIGN_DEVICE, &a);
+	/* a real device: without a usable VT-d unit nothing translates it */
+	if (first_pci_device(&host) == 0) {
+		if (!(caps.flags & LV_CAP_VTD)) {
+			/* ENXIO: no DMAR; EACCES: a unit Linux uses */
+			long r = ioctl(vm_fd, LV_ASSIGN_DEVICE, &host);
+			int e = errno;
+
+			expect_err(__LINE__, "LV_ASSIGN_DEVICE (host device)",
+				   e == EACCES ? EACCES : ENXIO, r, e);
+		}
+		EXPECT_ERR(ENOENT, vm_fd, LV_UNASSIGN_DEVICE, &host);
+	}
+	memset(&st, 0xa5, sizeof(st));
+	if (EXPECT_OK(vm_fd, LV_GET_VM_STATS, &st) == 0)
+		CHECK(st.assigned_devices == 0 && st.dma_faults == 0,
+		      "after refused assignments: assigned_devices %llu dma_faults %llu",
+		      (unsigned long long)st.assigned_devices,
+		      (unsigned long long)st.dma_faults);
+	close(vm_fd);
+	end("assign-device-bad");
 }
 
 static void test_create_vcpu_bad(void)
@@ -1396,6 +1488,7 @@ int main(int argc, char **argv)
 	test_vm_foreign();
 	test_memory_region_bad();
 	test_create_vcpu_bad();
+	test_assign_device_bad();
 	test_vcpu_foreign();
 	test_vcpu_efault();
 	test_regs();

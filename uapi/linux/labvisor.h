@@ -5,7 +5,8 @@
  *
  *   /dev/labvisor   system fd: version, capabilities, LV_CREATE_VM
  *   VM fd           LV_SET_MEMORY_REGION, LV_CREATE_VCPU, LV_SIGNAL_MSI,
- *                   LV_IOEVENTFD, LV_IRQFD
+ *                   LV_IOEVENTFD, LV_IRQFD, LV_ASSIGN_DEVICE,
+ *                   LV_UNASSIGN_DEVICE
  *   vCPU fd         LV_RUN, registers, statistics; mmap() of struct lv_run
  *
  * Every structure has explicit padding; every reserved field must be zero.
@@ -31,7 +32,7 @@
 #define LV_CAP_LAPIC		_BITULL(5)	/* in-kernel local APIC (API 2) */
 #define LV_CAP_IOEVENTFD	_BITULL(6)	/* LV_IOEVENTFD */
 #define LV_CAP_IRQFD		_BITULL(7)	/* LV_IRQFD */
-/* bit 8: reserved for VT-d device assignment */
+#define LV_CAP_VTD		_BITULL(8)	/* LV_ASSIGN_DEVICE: a VT-d unit is usable */
 #define LV_CAP_EXIT_STATS	_BITULL(9)	/* LV_GET_EXIT_STATS, debugfs (API 3) */
 #define LV_CAP_TRACE		_BITULL(10)	/* LV_TRACE_ENABLE, trace events */
 #define LV_CAP_EXIT_POLICY	_BITULL(11)	/* exit policies, CPUID/MSR overrides */
@@ -426,6 +427,10 @@ struct lv_vcpu_stats {
  *	(each one an exit to user space saved)
  * @irqfd_injections: interrupts delivered from LV_IRQFD eventfds
  * @user_exits: LV_RUN returns to user space, all vCPUs together
+ * @dma_faults: DMA of devices assigned to the VM that the IOMMU refused
+ *	(VT-d primary faults: an address outside the VM's memory, or a write
+ *	to a read-only slot), counted up to this call
+ * @assigned_devices: PCI devices assigned to the VM now (LV_ASSIGN_DEVICE)
  */
 struct lv_vm_stats {
 	__u64 slots;
@@ -436,6 +441,36 @@ struct lv_vm_stats {
 	__u64 ioeventfd_signals;
 	__u64 irqfd_injections;
 	__u64 user_exits;
+	__u64 dma_faults;
+	__u64 assigned_devices;
+};
+
+/* ---- device assignment (VT-d) -------------------------------------------- */
+
+/**
+ * struct lv_assign_device - a PCI device by segment:bus:device.function
+ *	(LV_ASSIGN_DEVICE, LV_UNASSIGN_DEVICE)
+ * @segment: PCI segment (domain)
+ * @bus: bus number
+ * @device: device number, 0 .. 31
+ * @function: function number, 0 .. 7
+ * @padding: zero
+ * @flags: zero
+ * @reserved: zero
+ *
+ * An assigned device's DMA addresses are guest physical addresses: the
+ * IOMMU translates them through the VM's memory slots, and DMA anywhere
+ * else faults.  After LV_UNASSIGN_DEVICE, or when the VM goes, every DMA of
+ * the device faults until the module is unloaded.
+ */
+struct lv_assign_device {
+	__u16 segment;
+	__u8 bus;
+	__u8 device;
+	__u8 function;
+	__u8 padding[3];
+	__u32 flags;
+	__u32 reserved[3];
 };
 
 /* ---- exit statistics, trace ring, exit policy (API 3) -------------------- */
@@ -679,7 +714,8 @@ struct lv_msr_table {
 #define LV_SIGNAL_MSI		_IOW(LV_IOC_MAGIC, 0x13, struct lv_msi)
 #define LV_IOEVENTFD		_IOW(LV_IOC_MAGIC, 0x14, struct lv_ioeventfd)
 #define LV_IRQFD		_IOW(LV_IOC_MAGIC, 0x15, struct lv_irqfd)
-/* 0x16, 0x17: reserved for VT-d device assignment */
+#define LV_ASSIGN_DEVICE	_IOW(LV_IOC_MAGIC, 0x16, struct lv_assign_device)
+#define LV_UNASSIGN_DEVICE	_IOW(LV_IOC_MAGIC, 0x17, struct lv_assign_device)
 #define LV_GET_VM_EXIT_STATS	_IOW(LV_IOC_MAGIC, 0x18, struct lv_exit_stats)
 #define LV_SET_VM_EXIT_POLICY	_IOW(LV_IOC_MAGIC, 0x19, struct lv_exit_policy)
 #define LV_SET_CPUID		_IOW(LV_IOC_MAGIC, 0x1a, struct lv_cpuid_table)

@@ -1,0 +1,691 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * lv-vtd-test: VT-d device assignment, run in the QEMU lab (tests/lab/run
+ * --engine qemu-tcg --vtd free|linux: q35, intel-iommu, the edu device, no
+ * VMX).  Prints "TEST vtd-<name> PASS|FAIL <why>" per test; exits 1 if any
+ * failed.
+ *
+ *   lv-vtd-test novmx     the module without VMX: capabilities, a VM with
+ *                         memory, LV_CREATE_VCPU refused with ENODEV
+ *   lv-vtd-test dma       edu assigned to a VM: its DMA lands in the guest
+ *                         page behind the gpa and nowhere else; DMA outside
+ *                         the VM's memory or to a read-only slot faults
+ *                         (counted in dma_faults) and writes nothing; slots
+ *                         added and removed later are followed; after
+ *                         unassign and after the VM is gone DMA is blocked;
+ *                         a device bound to a host driver is refused
+ *   lv-vtd-test dma TAG   the same, test names vtd-TAG-*
+ *   lv-vtd-test linux     the unit is Linux's (intel_iommu=on): refused
+ *   lv-vtd-test unloaded  labvisor.ko is unloaded: the unit is as found
+ *                         (translation off), edu's DMA reaches host memory
+ *
+ * edu (QEMU's hw/misc/edu.c, PCI 1234:11e8) is driven through its BAR 0
+ * (sysfs resource0): DMA source 0x80, destination 0x88, count 0x90,
+ * command 0x98 (bit 0 start, bit 1 direction: 1 = edu to memory); its
+ * buffer is at 0x40000 on its side.  Transfers stay below 4096 bytes and
+ * addresses below 2^28 (edu's limits).
+ *
+ * "Nowhere else" is checked where a write would land without the IOMMU: a
+ * page of this process whose physical address (from /proc/self/pagemap) is
+ * the DMA address.
+ */
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <stdarg.h>
+#include <stdbool.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+#include <sys/ioctl.h>
+#include <sys/mman.h>
+
+#include <linux/labvisor.h>
+
+#define DEV		"/dev/labvisor"
+#define PAGE		4096UL
+#define EDU_BUF		0x40000UL
+#define XFER		4095U		/* edu refuses 4096 */
+#define DMA_LIMIT	(1UL << 28)	/* edu's DMA address mask */
+
+/* the VM's memory */
+#define RAM_GPA		0x100000UL	/* slot 0: 16 pages of 0x11 */
+#define RAM_PAGES	16
+#define RO_GPA		0x200000UL	/* slot 1: 4 read-only pages of 0x22 */
+#define RO_PAGES	4
+#define LATE_GPA	0x300000UL	/* slot 2, added after assignment: 0x33 */
+#define SRC_GPA		(RAM_GPA + 1 * PAGE)	/* what edu reads */
+#define DST_GPA		(RAM_GPA + 4 * PAGE)	/* where edu writes */
+
+static int failures;
+static char why[512];
+static const char *tag = "";	/* test names: vtd-TAG-NAME */
+
+static void bad(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+static void bad(const char *fmt, ...)
+{
+	char msg[512];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	va_end(ap);
+	if (why[0])
+		printf("  also: %s\n", msg);
+	else
+		snprintf(why, sizeof(why), "%s", msg);
+}
+
+#define CHECK(cond, ...) do { if (!(cond)) bad(__VA_ARGS__); } while (0)
+
+static void begin(void)
+{
+	why[0] = '\0';
+}
+
+static void end(const char *name)
+{
+	if (why[0]) {
+		printf("TEST vtd-%s%s FAIL %s\n", tag, name, why);
+		failures++;
+	} else {
+		printf("TEST vtd-%s%s PASS\n", tag, name);
+	}
+	fflush(stdout);
+}
+
+/* ioctl that must fail with @want */
+static void expect_err(int line, const char *what, int want, long ret, int err)
+{
+	if (ret >= 0)
+		bad("line %d: %s succeeded, want %s", line, what,
+		    strerrorname_np(want));
+	else if (err != want)
+		bad("line %d: %s: %s, want %s", line, what,
+		    strerrorname_np(err), strerrorname_np(want));
+}
+
+#define EXPECT_ERR(want, fd, cmd, arg) ({				\
+	long __r = ioctl(fd, cmd, arg);					\
+	int __e = errno;						\
+	expect_err(__LINE__, #cmd, want, __r, __e);			\
+})
+
+#define EXPECT_OK(fd, cmd, arg) ({					\
+	long __r = ioctl(fd, cmd, arg);					\
+	if (__r < 0)							\
+		bad("line %d: %s: %s", __LINE__, #cmd, strerror(errno)); \
+	__r;								\
+})
+
+/* ---- edu ------------------------------------------------------------------ */
+
+struct edu {
+	char path[128];			/* /sys/bus/pci/devices/BDF */
+	struct lv_assign_device bdf;
+	volatile uint32_t *regs;	/* BAR 0 */
+};
+
+static int write_file(const char *path, const char *s)
+{
+	int fd = open(path, O_WRONLY);
+	ssize_t n;
+
+	if (fd < 0)
+		return -1;
+	n = write(fd, s, strlen(s));
+	close(fd);
+	return n == (ssize_t)strlen(s) ? 0 : -1;
+}
+
+static unsigned long read_hex(const char *dir, const char *file)
+{
+	char p[400], buf[32] = "";
+	FILE *f;
+
+	snprintf(p, sizeof(p), "%s/%s", dir, file);
+	f = fopen(p, "r");
+	if (!f)
+		return ~0UL;
+	if (!fgets(buf, sizeof(buf), f))
+		buf[0] = '\0';
+	fclose(f);
+	return strtoul(buf, NULL, 16);
+}
+
+static int parse_bdf(const char *name, struct lv_assign_device *a)
+{
+	unsigned int seg, bus, dev, fn;
+
+	if (sscanf(name, "%x:%x:%x.%x", &seg, &bus, &dev, &fn) != 4)
+		return -1;
+	*a = (struct lv_assign_device){ .segment = seg, .bus = bus,
+					.device = dev, .function = fn };
+	return 0;
+}
+
+/* the first PCI device with @vendor:@device (0 for @vendor: with a driver) */
+static int find_pci(unsigned long vendor, unsigned long device, char *path,
+		    size_t len, struct lv_assign_device *a)
+{
+	DIR *d = opendir("/sys/bus/pci/devices");
+	struct dirent *e;
+	int ret = -1;
+
+	if (!d)
+		return -1;
+	while (ret && (e = readdir(d))) {
+		char p[300], drv[320];
+
+		if (e->d_name[0] == '.')
+			continue;
+		snprintf(p, sizeof(p), "/sys/bus/pci/devices/%s", e->d_name);
+		if (vendor) {
+			if (read_hex(p, "vendor") != vendor ||
+			    read_hex(p, "device") != device)
+				continue;
+		} else {
+			snprintf(drv, sizeof(drv), "%s/driver", p);
+			if (access(drv, F_OK))
+				continue;
+		}
+		if (parse_bdf(e->d_name, a))
+			continue;
+		snprintf(path, len, "%s", p);
+		ret = 0;
+	}
+	closedir(d);
+	return ret;
+}
+
+/* unbind a host driver, enable memory decoding and bus mastering, map BAR 0 */
+static int edu_open(struct edu *edu)
+{
+	char p[400];
+	uint16_t cmd;
+	void *m;
+	int fd;
+
+	if (find_pci(0x1234, 0x11e8, edu->path, sizeof(edu->path), &edu->bdf)) {
+		bad("no edu device (PCI 1234:11e8) in /sys/bus/pci/devices");
+		return -1;
+	}
+	snprintf(p, sizeof(p), "%s/driver/unbind", edu->path);
+	if (!access(p, F_OK) && write_file(p, strrchr(edu->path, '/') + 1)) {
+		bad("cannot unbind edu's driver: %s", strerror(errno));
+		return -1;
+	}
+	snprintf(p, sizeof(p), "%s/config", edu->path);
+	fd = open(p, O_RDWR);
+	if (fd < 0 || pread(fd, &cmd, 2, 4) != 2) {
+		bad("%s: %s", p, strerror(errno));
+		if (fd >= 0)
+			close(fd);
+		return -1;
+	}
+	cmd |= 0x6;	/* memory space, bus master */
+	if (pwrite(fd, &cmd, 2, 4) != 2) {
+		bad("enabling edu's bus mastering: %s", strerror(errno));
+		close(fd);
+		return -1;
+	}
+	close(fd);
+	snprintf(p, sizeof(p), "%s/resource0", edu->path);
+	fd = open(p, O_RDWR | O_SYNC);
+	if (fd < 0) {
+		bad("%s: %s", p, strerror(errno));
+		return -1;
+	}
+	m = mmap(NULL, 0x100000, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
+	close(fd);
+	if (m == MAP_FAILED) {
+		bad("mmap %s: %s", p, strerror(errno));
+		return -1;
+	}
+	edu->regs = m;
+	if (edu->regs[0] != 0x010000ed) {
+		bad("edu identification register reads 0x%x", edu->regs[0]);
+		return -1;
+	}
+	return 0;
+}
+
+/* one DMA: @to_mem: edu's buffer to @addr, else @addr to edu's buffer */
+static int edu_dma(struct edu *edu, uint64_t addr, bool to_mem)
+{
+	struct timespec ts = { 0, 1000000 };
+	int i;
+
+	edu->regs[0x80 / 4] = to_mem ? EDU_BUF : addr;
+	edu->regs[0x88 / 4] = to_mem ? addr : EDU_BUF;
+	edu->regs[0x90 / 4] = XFER;
+	edu->regs[0x98 / 4] = 1 | (to_mem ? 2 : 0);
+	/* edu completes after 100 ms of QEMU time; 10 s means it is stuck */
+	for (i = 0; i < 10000; i++) {
+		if (!(edu->regs[0x98 / 4] & 1))
+			return 0;
+		nanosleep(&ts, NULL);
+	}
+	bad("edu DMA to 0x%llx did not complete", (unsigned long long)addr);
+	return -1;
+}
+
+/* ---- memory ------------------------------------------------------------------ */
+
+static void *alloc_pages(unsigned long n, int fill)
+{
+	void *m = mmap(NULL, n * PAGE, PROT_READ | PROT_WRITE,
+		       MAP_PRIVATE | MAP_ANONYMOUS | MAP_POPULATE, -1, 0);
+
+	if (m == MAP_FAILED)
+		return NULL;
+	memset(m, fill, n * PAGE);
+	return m;
+}
+
+static uint64_t phys_of(void *p)
+{
+	uint64_t e = 0;
+	int fd = open("/proc/self/pagemap", O_RDONLY);
+
+	if (fd < 0)
+		return 0;
+	if (pread(fd, &e, 8, (uintptr_t)p / PAGE * 8) != 8)
+		e = 0;
+	close(fd);
+	if (!(e & (1ULL << 63)))
+		return 0;
+	return (e & ((1ULL << 55) - 1)) * PAGE;
+}
+
+/*
+ * A locked page of ours, filled with @fill, whose physical address is a
+ * valid edu DMA address outside every slot of the test VM: where a DMA to
+ * that address would land if nothing translated it.
+ */
+static uint8_t *probe_page(int fill, uint64_t *hpa)
+{
+	unsigned long n = 4096, i;
+	uint8_t *m = alloc_pages(n, fill);
+
+	if (!m || mlock(m, n * PAGE))
+		return NULL;
+	for (i = 0; i < n; i++) {
+		uint64_t pa = phys_of(m + i * PAGE);
+
+		if (pa && pa < DMA_LIMIT &&
+		    !(pa >= RAM_GPA && pa < LATE_GPA + 2 * PAGE)) {
+			*hpa = pa;
+			return m + i * PAGE;
+		}
+	}
+	return NULL;
+}
+
+static bool all(const uint8_t *p, size_t len, int v)
+{
+	size_t i;
+
+	for (i = 0; i < len; i++)
+		if (p[i] != v)
+			return false;
+	return true;
+}
+
+/* the byte pattern edu carries: what SRC_GPA holds */
+static uint8_t pattern(size_t i)
+{
+	return (uint8_t)(i * 7 + 3) | 0x80;
+}
+
+static int set_region(int vm, uint32_t slot, uint32_t flags, uint64_t gpa,
+		      uint64_t size, void *mem)
+{
+	struct lv_memory_region r = {
+		.slot = slot, .flags = flags, .gpa = gpa, .size = size,
+		.uaddr = (uintptr_t)mem,
+	};
+
+	return ioctl(vm, LV_SET_MEMORY_REGION, &r);
+}
+
+static struct lv_vm_stats stats(int vm)
+{
+	struct lv_vm_stats st;
+
+	memset(&st, 0xa5, sizeof(st));
+	if (ioctl(vm, LV_GET_VM_STATS, &st) < 0) {
+		bad("LV_GET_VM_STATS: %s", strerror(errno));
+		memset(&st, 0, sizeof(st));
+	}
+	return st;
+}
+
+/* ---- the tests ------------------------------------------------------------------ */
+
+static int open_dev(void)
+{
+	int fd = open(DEV, O_RDWR | O_CLOEXEC);
+
+	if (fd < 0)
+		bad("%s: %s", DEV, strerror(errno));
+	return fd;
+}
+
+static int novmx(void)
+{
+	struct lv_caps caps;
+	struct lv_vm_stats st;
+	int sys, vm;
+	uint8_t *mem;
+
+	begin();
+	sys = open_dev();
+	if (sys >= 0) {
+		memset(&caps, 0xa5, sizeof(caps));
+		if (EXPECT_OK(sys, LV_GET_CAPS, &caps) == 0) {
+			CHECK(caps.vmx_basic == 0 && caps.ept_vpid_cap == 0,
+			      "vmx_basic 0x%llx ept_vpid_cap 0x%llx without VMX",
+			      (unsigned long long)caps.vmx_basic,
+			      (unsigned long long)caps.ept_vpid_cap);
+			CHECK(!(caps.flags & ~LV_CAP_VTD),
+			      "caps flags 0x%llx: only LV_CAP_VTD can work without VMX",
+			      (unsigned long long)caps.flags);
+			CHECK(caps.flags & LV_CAP_VTD,
+			      "no LV_CAP_VTD with a free VT-d unit (flags 0x%llx)",
+			      (unsigned long long)caps.flags);
+			CHECK(caps.api_version == LV_API_VERSION,
+			      "api_version %u", caps.api_version);
+		}
+		close(sys);
+	}
+	end("novmx-caps");
+
+	begin();
+	sys = open_dev();
+	mem = alloc_pages(4, 0x44);
+	if (sys >= 0 && mem) {
+		vm = EXPECT_OK(sys, LV_CREATE_VM, LV_VM_EPT);
+		if (vm >= 0) {
+			if (set_region(vm, 0, 0, RAM_GPA, 4 * PAGE, mem))
+				bad("LV_SET_MEMORY_REGION: %s", strerror(errno));
+			EXPECT_ERR(ENODEV, vm, LV_CREATE_VCPU, 0);
+			EXPECT_ERR(ENODEV, vm, LV_CREATE_VCPU, 1);
+			st = stats(vm);
+			CHECK(st.slots == 1 && st.pinned_pages == 4,
+			      "stats: slots %llu pinned %llu",
+			      (unsigned long long)st.slots,
+			      (unsigned long long)st.pinned_pages);
+			if (set_region(vm, 0, 0, RAM_GPA, 0, mem))
+				bad("deleting the slot: %s", strerror(errno));
+			close(vm);
+		}
+		EXPECT_ERR(EOPNOTSUPP, sys, LV_CREATE_VM, LV_VM_SHADOW);
+		EXPECT_ERR(EINVAL, sys, LV_CREATE_VM, 2);
+	}
+	if (sys >= 0)
+		close(sys);
+	end("novmx-vm-without-vcpu");
+	return failures ? 1 : 0;
+}
+
+/* slot memory unchanged, except @skip_page of slot 0 (-1: none) */
+static void check_ram(const uint8_t *ram, const uint8_t *ro, int skip_page,
+		      const char *when)
+{
+	int i;
+
+	for (i = 0; i < RAM_PAGES; i++) {
+		if (i == skip_page || i == 1)
+			continue;
+		CHECK(all(ram + i * PAGE, PAGE, 0x11),
+		      "%s: slot 0 page %d (gpa 0x%lx) was written", when, i,
+		      RAM_GPA + i * PAGE);
+	}
+	CHECK(all(ro, RO_PAGES * PAGE, 0x22), "%s: the read-only slot was written",
+	      when);
+}
+
+static int dma(void)
+{
+	uint8_t *ram, *ro, *late, *probe;
+	struct lv_assign_device host;
+	struct lv_vm_stats st;
+	char host_path[320];
+	struct edu edu;
+	uint64_t hpa = 0, faults;
+	int sys = -1, vm = -1;
+	size_t i;
+	bool ok;
+
+	begin();
+	ram = alloc_pages(RAM_PAGES, 0x11);
+	ro = alloc_pages(RO_PAGES, 0x22);
+	late = alloc_pages(1, 0x33);
+	probe = probe_page(0x5c, &hpa);
+	if (!ram || !ro || !late || !probe)
+		bad("no memory, or no page of ours below 256 MiB outside the VM's range");
+	if (!why[0])
+		edu_open(&edu);
+	if (!why[0])
+		sys = open_dev();
+	if (sys >= 0)
+		vm = EXPECT_OK(sys, LV_CREATE_VM, LV_VM_EPT);
+	if (vm >= 0) {
+		for (i = 0; i < XFER; i++)
+			ram[PAGE + i] = pattern(i);
+		if (set_region(vm, 0, 0, RAM_GPA, RAM_PAGES * PAGE, ram) ||
+		    set_region(vm, 1, LV_MEM_READONLY, RO_GPA, RO_PAGES * PAGE, ro))
+			bad("LV_SET_MEMORY_REGION: %s", strerror(errno));
+	}
+	ok = !why[0];
+	end("setup");
+	if (!ok)
+		goto out;
+	printf("  edu at %s; probe page at hpa 0x%llx\n", edu.path,
+	       (unsigned long long)hpa);
+
+	begin();
+	if (find_pci(0, 0, host_path, sizeof(host_path), &host))
+		bad("no PCI device bound to a host driver (the lab's pcieport)");
+	else
+		EXPECT_ERR(EBUSY, vm, LV_ASSIGN_DEVICE, &host);
+	st = stats(vm);
+	CHECK(st.assigned_devices == 0, "assigned_devices %llu after a refusal",
+	      (unsigned long long)st.assigned_devices);
+	end("refuse-host-driver");
+
+	begin();
+	EXPECT_OK(vm, LV_ASSIGN_DEVICE, &edu.bdf);
+	EXPECT_ERR(EEXIST, vm, LV_ASSIGN_DEVICE, &edu.bdf);
+	st = stats(vm);
+	CHECK(st.assigned_devices == 1 && st.dma_faults == 0,
+	      "assigned_devices %llu dma_faults %llu",
+	      (unsigned long long)st.assigned_devices,
+	      (unsigned long long)st.dma_faults);
+	ok = !why[0];
+	end("assign-edu");
+	if (!ok)
+		goto out;
+
+	/* memory -> edu -> memory, both through the IOMMU */
+	begin();
+	if (!edu_dma(&edu, SRC_GPA, false) && !edu_dma(&edu, DST_GPA, true)) {
+		for (i = 0; i < XFER; i++)
+			if (ram[4 * PAGE + i] != pattern(i))
+				break;
+		CHECK(i == XFER, "gpa 0x%lx + %zu holds 0x%02x, want 0x%02x",
+		      DST_GPA, i, ram[4 * PAGE + i], pattern(i));
+		CHECK(ram[4 * PAGE + XFER] == 0x11,
+		      "the byte after the transfer was written");
+		check_ram(ram, ro, 4, "DMA to gpa 0x104000");
+		CHECK(all(probe, PAGE, 0x5c), "the probe page was written");
+	}
+	st = stats(vm);
+	CHECK(st.dma_faults == 0, "dma_faults %llu after DMA inside the VM",
+	      (unsigned long long)st.dma_faults);
+	end("dma-lands-in-guest-page");
+
+	/* a gpa outside the VM, equal to the probe page's host address */
+	begin();
+	memset(ram + 4 * PAGE, 0x11, PAGE);
+	faults = stats(vm).dma_faults;
+	if (!edu_dma(&edu, hpa, true)) {
+		CHECK(all(probe, PAGE, 0x5c),
+		      "DMA to gpa 0x%llx outside the VM reached host memory",
+		      (unsigned long long)hpa);
+		check_ram(ram, ro, -1, "DMA outside the VM");
+		st = stats(vm);
+		CHECK(st.dma_faults == faults + 1,
+		      "dma_faults %llu, want %llu (one recorded fault)",
+		      (unsigned long long)st.dma_faults,
+		      (unsigned long long)faults + 1);
+	}
+	end("dma-outside-vm-faults");
+
+	begin();
+	faults = stats(vm).dma_faults;
+	if (!edu_dma(&edu, RO_GPA + PAGE, true)) {
+		check_ram(ram, ro, -1, "DMA to the read-only slot");
+		CHECK(stats(vm).dma_faults == faults + 1,
+		      "dma_faults %llu, want %llu",
+		      (unsigned long long)stats(vm).dma_faults,
+		      (unsigned long long)faults + 1);
+	}
+	/* ... and reading it is fine */
+	if (!edu_dma(&edu, RO_GPA, false))
+		CHECK(stats(vm).dma_faults == faults + 1,
+		      "a DMA read of the read-only slot faulted");
+	end("dma-readonly-slot-faults");
+
+	/* a slot added after the assignment is mapped; removed, it is not */
+	begin();
+	if (!edu_dma(&edu, SRC_GPA, false)) {
+		if (set_region(vm, 2, 0, LATE_GPA, PAGE, late))
+			bad("adding slot 2: %s", strerror(errno));
+		else if (!edu_dma(&edu, LATE_GPA, true))
+			CHECK(late[0] == pattern(0) && late[XFER - 1] == pattern(XFER - 1),
+			      "DMA to the slot added later did not land");
+		memset(late, 0x33, PAGE);
+		faults = stats(vm).dma_faults;
+		if (set_region(vm, 2, 0, LATE_GPA, 0, late))
+			bad("deleting slot 2: %s", strerror(errno));
+		else if (!edu_dma(&edu, LATE_GPA, true)) {
+			CHECK(all(late, PAGE, 0x33),
+			      "DMA reached the memory of a deleted slot");
+			CHECK(stats(vm).dma_faults == faults + 1,
+			      "no fault for DMA to a deleted slot");
+		}
+		check_ram(ram, ro, -1, "slot changes");
+	}
+	end("dma-follows-slots");
+
+	/* unassigned: blocked */
+	begin();
+	EXPECT_OK(vm, LV_UNASSIGN_DEVICE, &edu.bdf);
+	EXPECT_ERR(ENOENT, vm, LV_UNASSIGN_DEVICE, &edu.bdf);
+	st = stats(vm);
+	CHECK(st.assigned_devices == 0, "assigned_devices %llu after unassign",
+	      (unsigned long long)st.assigned_devices);
+	if (!edu_dma(&edu, DST_GPA, true))
+		check_ram(ram, ro, -1, "DMA after unassign");
+	CHECK(all(probe, PAGE, 0x5c), "the probe page was written");
+	end("unassigned-dma-blocked");
+
+	/* assigned again, then the VM goes: blocked */
+	begin();
+	EXPECT_OK(vm, LV_ASSIGN_DEVICE, &edu.bdf);
+	if (!edu_dma(&edu, DST_GPA, true)) {
+		CHECK(ram[4 * PAGE] == pattern(0), "DMA after reassignment did not land");
+		memset(ram + 4 * PAGE, 0x11, PAGE);
+	}
+	close(vm);
+	vm = -1;
+	if (!edu_dma(&edu, DST_GPA, true))
+		check_ram(ram, ro, -1, "DMA after the VM was closed");
+	end("vm-teardown-dma-blocked");
+
+out:
+	if (vm >= 0)
+		close(vm);
+	if (sys >= 0)
+		close(sys);
+	return failures ? 1 : 0;
+}
+
+static int linux_owned(void)
+{
+	struct lv_caps caps;
+	struct edu edu;
+	int sys, vm;
+
+	begin();
+	sys = open_dev();
+	if (sys >= 0 && EXPECT_OK(sys, LV_GET_CAPS, &caps) == 0)
+		CHECK(!(caps.flags & LV_CAP_VTD),
+		      "LV_CAP_VTD although Linux uses the unit");
+	if (sys >= 0 && !find_pci(0x1234, 0x11e8, edu.path, sizeof(edu.path),
+				  &edu.bdf)) {
+		vm = EXPECT_OK(sys, LV_CREATE_VM, LV_VM_EPT);
+		if (vm >= 0) {
+			EXPECT_ERR(EACCES, vm, LV_ASSIGN_DEVICE, &edu.bdf);
+			close(vm);
+		}
+	} else {
+		bad("no edu device");
+	}
+	if (sys >= 0)
+		close(sys);
+	end("refuse-linux-unit");
+	return failures ? 1 : 0;
+}
+
+/* module gone: translation off as found, so DMA reaches host memory again */
+static int unloaded(void)
+{
+	uint64_t hpa = 0;
+	uint8_t *probe;
+	struct edu edu;
+	size_t i;
+
+	begin();
+	probe = probe_page(0x5c, &hpa);
+	if (!probe)
+		bad("no page of ours below 256 MiB");
+	else if (!edu_open(&edu) && !edu_dma(&edu, hpa, true)) {
+		/* edu's buffer still holds the pattern from the dma test */
+		for (i = 0; i < XFER; i++)
+			if (probe[i] != pattern(i))
+				break;
+		CHECK(i == XFER,
+		      "DMA to hpa 0x%llx did not land untranslated (byte %zu is 0x%02x)",
+		      (unsigned long long)hpa, i, probe[i]);
+	}
+	end("unit-given-back");
+	return failures ? 1 : 0;
+}
+
+int main(int argc, char **argv)
+{
+	setvbuf(stdout, NULL, _IOLBF, 0);
+	if (argc == 3 && !strcmp(argv[1], "dma")) {
+		static char t[64];
+
+		snprintf(t, sizeof(t), "%s-", argv[2]);
+		tag = t;
+		return dma();
+	}
+	if (argc == 2 && !strcmp(argv[1], "novmx"))
+		return novmx();
+	if (argc == 2 && !strcmp(argv[1], "dma"))
+		return dma();
+	if (argc == 2 && !strcmp(argv[1], "linux"))
+		return linux_owned();
+	if (argc == 2 && !strcmp(argv[1], "unloaded"))
+		return unloaded();
+	fprintf(stderr, "usage: lv-vtd-test novmx|dma [TAG]|linux|unloaded\n");
+	return 2;
+}
