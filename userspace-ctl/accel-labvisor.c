@@ -68,7 +68,13 @@ static int lv_vm_create(struct vm *vm)
 		       lv->caps.run_mmap_size);
 		return -1;
 	}
-	if (lv->caps.flags & LV_CAP_EPT) {
+	if (vm->mmu == VM_MMU_EPT && !(lv->caps.flags & LV_CAP_EPT)) {
+		pr_err("--mmu ept: this CPU lacks EPT (or unrestricted guest); try --mmu shadow");
+		return -1;
+	} else if (vm->mmu == VM_MMU_SHADOW && !(lv->caps.flags & LV_CAP_SHADOW)) {
+		pr_err("--mmu shadow: this labvisor has no shadow paging");
+		return -1;
+	} else if (vm->mmu != VM_MMU_SHADOW && (lv->caps.flags & LV_CAP_EPT)) {
 		type = LV_VM_EPT;
 	} else if (lv->caps.flags & LV_CAP_SHADOW) {
 		type = LV_VM_SHADOW;

@@ -398,6 +398,13 @@ struct lv_vcpu_stats {
  *	(each one an exit to user space saved)
  * @irqfd_injections: interrupts delivered from LV_IRQFD eventfds
  * @user_exits: LV_RUN returns to user space, all vCPUs together
+ * @shadow_roots: LV_VM_SHADOW: shadow address spaces (roots) cached
+ * @shadow_pages: LV_VM_SHADOW: shadow table pages allocated
+ * @shadow_faults: LV_VM_SHADOW: guest page faults that exited
+ * @shadow_injected: LV_VM_SHADOW: of those, faults given to the guest
+ *	(the rest filled in a shadow entry or went to MMIO)
+ * @shadow_zaps: LV_VM_SHADOW: guest writes to its own page tables that
+ *	dropped shadow pages
  */
 struct lv_vm_stats {
 	__u64 slots;
@@ -408,6 +415,11 @@ struct lv_vm_stats {
 	__u64 ioeventfd_signals;
 	__u64 irqfd_injections;
 	__u64 user_exits;
+	__u64 shadow_roots;
+	__u64 shadow_pages;
+	__u64 shadow_faults;
+	__u64 shadow_injected;
+	__u64 shadow_zaps;
 };
 
 /* ---- ioctls -------------------------------------------------------------- */
