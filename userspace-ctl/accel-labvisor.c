@@ -20,6 +20,7 @@ struct lv_vm {
 	int sys_fd;
 	int vm_fd;
 	struct lv_caps caps;
+	bool shadow;		/* an LV_VM_SHADOW VM */
 };
 
 struct lv_vcpu {
@@ -82,6 +83,7 @@ static int lv_vm_create(struct vm *vm)
 		pr_err("labvisor offers neither EPT nor shadow paging");
 		return -1;
 	}
+	lv->shadow = type == LV_VM_SHADOW;
 	lv->vm_fd = ioctl(lv->sys_fd, LV_CREATE_VM, type);
 	if (lv->vm_fd < 0) {
 		pr_err("LV_CREATE_VM: %s", strerror(errno));
@@ -266,6 +268,12 @@ static int lv_set_sregs(struct vcpu *vcpu, const struct cpu_sregs *s)
 		l.apic_base = cur.apic_base;
 	}
 	if (ioctl(lvc->fd, LV_SET_SREGS, &l) < 0) {
+		if (errno == EINVAL && !(l.cr0 & 1) &&
+		    ((struct lv_vm *)vcpu->vm->accel)->shadow) {
+			pr_err("LV_SET_SREGS: %s: real mode needs EPT and unrestricted guest; shadow paging (--mmu shadow) runs protected and long mode only",
+			       strerror(errno));
+			return -1;
+		}
 		pr_err("LV_SET_SREGS: %s", strerror(errno));
 		return -1;
 	}

@@ -15,10 +15,14 @@
  * appears).  A guest write to a protected gfn faults; the shadow pages of
  * that gfn are dropped ("zapped") with their subtrees, which unprotects
  * it, and the write is retried natively (no emulation).  When the written
- * table is on the write's own translation path (a table that maps itself)
- * the write is emulated instead.  Dirty tracking: a leaf is mapped writable
- * only once the guest's dirty bit is set, so the first write faults and
- * sets it.
+ * table is on the write's own translation path (the root's table is on
+ * every path; a table may map itself) its shadow pages on that path are
+ * rebuilt unprotected ("unsynced"): the guest writes it freely.  A fault
+ * through an unsynced page still checks the entries on its own path; the
+ * others may be stale until the next INVLPG or CR3 load, which drop every
+ * unsynced page: the points where the architecture lets the guest rely on
+ * a changed present entry.  Dirty tracking: a leaf is mapped writable only once the
+ * guest's dirty bit is set, so the first write faults and sets it.
  *
  * The shadow trees are private to their root (no sharing between address
  * spaces), roots are cached per guest CR3 and paging role, at most
@@ -67,6 +71,8 @@
  * @idx: index of the entry in @parent
  * @level: 1 (4 KiB leaves) to 4
  * @hashed: @gfn is write-protected on this page's behalf
+ * @unsynced: @gfn is a guest table but not protected: the contents are
+ *	stale once the guest wrote it
  */
 struct lv_sp {
 	u64 *spt;
@@ -82,6 +88,7 @@ struct lv_sp {
 	u16 idx;
 	u8 level;
 	bool hashed;
+	bool unsynced;
 };
 
 /* ---- shadow pages -------------------------------------------------------- */
@@ -161,13 +168,22 @@ static bool write_protect(struct lv_shadow *sh, u64 gfn)
 	return changed;
 }
 
-/* make @sp's gfn protected on its behalf; true if TLBs must be flushed */
-static bool sp_protect(struct lv_shadow *sh, struct lv_sp *sp)
+/*
+ * Make @sp's gfn protected on its behalf, or leave it unsynced if it is
+ * @skip (the table a write is going to); true if TLBs must be flushed.
+ */
+static bool sp_protect(struct lv_shadow *sh, struct lv_sp *sp, u64 skip)
 {
 	bool first;
 
-	if (sp->gfn == LV_SP_DIRECT || sp->hashed)
+	if (sp->gfn == LV_SP_DIRECT || sp->hashed || sp->unsynced)
 		return false;
+	if (sp->gfn == skip) {
+		sp->unsynced = true;
+		sh->maybe_unsynced = true;
+		return false;
+	}
+	sp->unsynced = false;
 	first = !gfn_shadowed(sh, sp->gfn);
 	hash_add(sh->by_gfn, &sp->hash, sp->gfn);
 	sp->hashed = true;
@@ -189,6 +205,7 @@ static void root_clear(struct lv_shadow *sh, struct lv_sp *sp)
 		hash_del(&sp->hash);
 		sp->hashed = false;
 	}
+	sp->unsynced = false;
 }
 
 /* drop @sp: its entry in the parent and its subtree (a root is emptied) */
@@ -215,6 +232,26 @@ again:
 			goto again;	/* the subtree may have held others */
 		}
 	}
+}
+
+/* drop every unsynced shadow page: the guest may have changed its table */
+static bool zap_unsynced(struct lv_shadow *sh)
+{
+	struct lv_sp *sp;
+	bool any = false;
+
+	if (!sh->maybe_unsynced)
+		return false;
+again:
+	list_for_each_entry(sp, &sh->pages, link) {
+		if (sp->unsynced) {
+			sp_zap(sh, sp);
+			any = true;
+			goto again;	/* the list changed */
+		}
+	}
+	sh->maybe_unsynced = false;
+	return any;
 }
 
 static void clear_all(struct lv_shadow *sh)
@@ -348,37 +385,13 @@ static bool on_path(const struct lv_walk *w, u64 gfn, const struct lv_sp *root)
 	return false;
 }
 
-/* a write to a table that maps itself: do it here, then drop its shadows */
-static int emulate_table_write(struct lv_vcpu *vcpu, u64 gpa)
-{
-	struct lv_shadow *sh = vcpu->vm->shadow;
-	unsigned int size, len;
-	u64 val;
-	int ret;
-
-	ret = lv_exit_decode_write(vcpu, &val, &size, &len);
-	if (ret <= 0)
-		return ret;
-	if (lv_gpa_write(vcpu->vm, gpa, &val, size))
-		return lv_exit_mmio(vcpu, gpa, true);
-	spin_lock(&sh->lock);
-	zap_gfn(sh, gpa >> PAGE_SHIFT);
-	if (((gpa + size - 1) >> PAGE_SHIFT) != gpa >> PAGE_SHIFT)
-		zap_gfn(sh, (gpa + size - 1) >> PAGE_SHIFT);
-	sh->zaps++;
-	spin_unlock(&sh->lock);
-	flush_all(vcpu->vm);
-	lv_advance_rip(vcpu, len);
-	return 1;
-}
-
-enum fix_result { FIX_DONE, FIX_RETRY, FIX_FLUSH_RETRY, FIX_MMIO, FIX_EMULATE,
+enum fix_result { FIX_DONE, FIX_RETRY, FIX_FLUSH_RETRY, FIX_MMIO,
 		  FIX_NOMEM, FIX_NOROOT };
 
 /* build the shadow path for @gva from walk @w and map its page */
 static enum fix_result fix(struct lv_vcpu *vcpu, const struct lv_paging *pg,
 			   u64 gva, unsigned int access,
-			   const struct lv_walk *w, bool *flush_gva)
+			   const struct lv_walk *w, bool *flush_gva, u64 *skip)
 {
 	struct lv_shadow *sh = vcpu->vm->shadow;
 	struct lv_sroot *root = vcpu->sh.root;
@@ -395,7 +408,7 @@ static enum fix_result fix(struct lv_vcpu *vcpu, const struct lv_paging *pg,
 		return FIX_MMIO;
 
 	sp = root->sp;
-	flush |= sp_protect(sh, sp);
+	flush |= sp_protect(sh, sp, *skip);
 	for (level = sp->level; level > 1; level--) {
 		struct lv_sp *c;
 		u64 src = source_gfn(w, level - 1);
@@ -417,7 +430,7 @@ static enum fix_result fix(struct lv_vcpu *vcpu, const struct lv_paging *pg,
 			/* PAE PDPTEs have no access rights: bits 1 and 2 are reserved */
 			sp->spt[idx] = __pa(c->spt) |
 				       (!sp->parent && level == 3 ? SPTE_P : SPTE_TABLE);
-			flush |= sp_protect(sh, c);
+			flush |= sp_protect(sh, c, *skip);
 		}
 		sp = c;
 	}
@@ -437,11 +450,12 @@ static enum fix_result fix(struct lv_vcpu *vcpu, const struct lv_paging *pg,
 	if (writable && gfn_shadowed(sh, gfn)) {
 		if (!write) {
 			writable = false;
-		} else if (on_path(w, gfn, root->sp)) {
-			return FIX_EMULATE;
 		} else {
 			zap_gfn(sh, gfn);
 			sh->zaps++;
+			/* a table on its own path: rebuild that path unsynced */
+			if (on_path(w, gfn, root->sp))
+				*skip = gfn;
 			return FIX_FLUSH_RETRY;
 		}
 	}
@@ -474,6 +488,7 @@ int lv_shadow_page_fault(struct lv_vcpu *vcpu)
 	u32 hw_error = lv_vmread32(VM_EXIT_INTR_ERROR_CODE);
 	unsigned int access = hw_error & (LV_PF_WRITE | LV_PF_USER | LV_PF_FETCH);
 	enum fix_result res = FIX_RETRY;
+	u64 skip = LV_SP_DIRECT;
 	bool flush_gva = false;
 	struct lv_paging pg;
 	struct lv_walk w;
@@ -499,12 +514,11 @@ int lv_shadow_page_fault(struct lv_vcpu *vcpu)
 			spin_unlock(&sh->lock);
 			return inject_pf(vcpu, gva, w.error);
 		}
-		res = fix(vcpu, &pg, gva, access, &w, &flush_gva);
+		res = fix(vcpu, &pg, gva, access, &w, &flush_gva, &skip);
 		if (res == FIX_NOMEM)
 			clear_all(sh);
 		spin_unlock(&sh->lock);
-		if (res == FIX_DONE || res == FIX_MMIO || res == FIX_EMULATE ||
-		    res == FIX_NOROOT)
+		if (res == FIX_DONE || res == FIX_MMIO || res == FIX_NOROOT)
 			break;
 		flush_all(vcpu->vm);
 	}
@@ -515,8 +529,6 @@ int lv_shadow_page_fault(struct lv_vcpu *vcpu)
 		return 1;
 	case FIX_MMIO:
 		return lv_exit_mmio(vcpu, w.gpa, access & LV_WALK_WRITE);
-	case FIX_EMULATE:
-		return emulate_table_write(vcpu, w.gpa);
 	default:
 		lv_warn("vcpu %u: cannot build the shadow of gva 0x%llx (%s)\n",
 			vcpu->id, gva, res == FIX_NOROOT ? "no root" :
@@ -530,14 +542,23 @@ int lv_shadow_page_fault(struct lv_vcpu *vcpu)
  * lv_shadow_invlpg() - the guest invalidates one page (INVLPG exit)
  * @vcpu: the vCPU
  *
- * The shadow entries already follow every write to the guest's tables
- * (write protection), so only the CPU's cached translations go.
+ * The shadow entries follow every write to the guest's protected tables;
+ * unsynced shadow pages are dropped, and the CPU's cached translations go.
  *
  * Return: 1.
  */
 int lv_shadow_invlpg(struct lv_vcpu *vcpu)
 {
-	lv_shadow_flush_tlb(vcpu);
+	struct lv_shadow *sh = vcpu->vm->shadow;
+	bool any;
+
+	spin_lock(&sh->lock);
+	any = zap_unsynced(sh);
+	spin_unlock(&sh->lock);
+	if (any)
+		flush_all(vcpu->vm);
+	else
+		lv_shadow_flush_tlb(vcpu);
 	return lv_skip_insn(vcpu);
 }
 
@@ -587,6 +608,7 @@ void lv_shadow_load_root(struct lv_vcpu *vcpu)
 	key = cr3_key(&pg, mode);
 
 	spin_lock(&sh->lock);
+	flush = zap_unsynced(sh);
 	for (i = 0; i < LV_SHADOW_ROOTS; i++) {
 		r = &sh->roots[i];
 		if (r->sp && r->cr3 == key && r->role == role) {
@@ -613,7 +635,7 @@ void lv_shadow_load_root(struct lv_vcpu *vcpu)
 		if (victim->sp) {
 			victim->cr3 = key;
 			victim->role = role;
-			flush = sp_protect(sh, victim->sp);
+			flush |= sp_protect(sh, victim->sp, LV_SP_DIRECT);
 			found = victim;
 		}
 	}

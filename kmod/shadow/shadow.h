@@ -55,6 +55,7 @@ struct lv_sroot {
  * @zaps: guest writes to its page tables that dropped shadow pages
  * @flushes: drops of every shadow (slot changes, the page bound)
  * @zero_page: an empty table (below 4 GiB) for a vCPU without a root
+ * @maybe_unsynced: some shadow page may be unsynced (shadow.c)
  */
 struct lv_shadow {
 	spinlock_t lock;	/* all of struct lv_shadow */
@@ -65,6 +66,7 @@ struct lv_shadow {
 	u64 clock;
 	u64 faults, injected, zaps, flushes;
 	void *zero_page;
+	bool maybe_unsynced;
 };
 
 /**

@@ -612,42 +612,6 @@ int lv_exit_mmio(struct lv_vcpu *vcpu, u64 gpa, bool write)
 	return mmio_access(vcpu, gpa, info, info & BIT(4), write);
 }
 
-/**
- * lv_exit_decode_write() - decode the MOV that writes memory at RIP
- * @vcpu: the vCPU
- * @val: the value it writes
- * @size: its size in bytes
- * @len: the instruction's length
- *
- * Return: 1 with the results filled, or 0 with an internal-error exit
- * (the instruction is not a MOV-class write the decoder knows).
- */
-int lv_exit_decode_write(struct lv_vcpu *vcpu, u64 *val, unsigned int *size,
-			 unsigned int *len)
-{
-	u8 bytes[LV_INSN_MAX_LEN] = { 0 };
-	struct lv_mmio_insn insn;
-	unsigned int avail;
-
-	if (fetch_insn(vcpu, bytes, &avail) ||
-	    lv_decode_mmio(bytes, avail, code_size(vcpu), &insn) ||
-	    !insn.is_write) {
-		lv_warn("vcpu %u: cannot emulate the write at rip 0x%lx (%*ph)\n",
-			vcpu->id, lv_vmread(GUEST_RIP), 8, bytes);
-		return lv_exit_internal_error(vcpu, LV_INTERNAL_EMULATION,
-					      lv_vmread(GUEST_RIP), 0);
-	}
-	if (insn.has_imm)
-		*val = insn.imm;
-	else if (insn.high8)
-		*val = get_reg(vcpu, insn.reg) >> 8;
-	else
-		*val = get_reg(vcpu, insn.reg);
-	*size = insn.size;
-	*len = insn.len;
-	return 1;
-}
-
 static int mmio_access(struct lv_vcpu *vcpu, u64 gpa, unsigned long qual,
 		       bool fetch, bool write)
 {
