@@ -438,6 +438,13 @@ static void lv_print_vm_stats(struct vm *vm, FILE *f)
 		(unsigned long long)s.ioeventfd_signals,
 		(unsigned long long)s.irqfd_injections,
 		(unsigned long long)s.user_exits);
+	if (lv->shadow)
+		fprintf(f, "lvctl: shadow MMU: %llu root(s), %llu table page(s); %llu page fault(s), %llu given to the guest; %llu guest page-table write(s) unprotected shadows\n",
+			(unsigned long long)s.shadow_roots,
+			(unsigned long long)s.shadow_pages,
+			(unsigned long long)s.shadow_faults,
+			(unsigned long long)s.shadow_injected,
+			(unsigned long long)s.shadow_zaps);
 }
 
 static int lv_signal_msi(struct vm *vm, u64 addr, u32 data)

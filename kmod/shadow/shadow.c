@@ -12,17 +12,17 @@
  * Each shadow table page that mirrors a guest table records that table's
  * gfn and is hashed by it; such gfns are write-protected in every shadow
  * leaf (write-protection is applied when the first shadow page of a gfn
- * appears).  A guest write to a protected gfn faults; the shadow pages of
- * that gfn are dropped ("zapped") with their subtrees, which unprotects
- * it, and the write is retried natively (no emulation).  When the written
- * table is on the write's own translation path (the root's table is on
- * every path; a table may map itself) its shadow pages on that path are
- * rebuilt unprotected ("unsynced"): the guest writes it freely.  A fault
- * through an unsynced page still checks the entries on its own path; the
- * others may be stale until the next INVLPG or CR3 load, which drop every
- * unsynced page: the points where the architecture lets the guest rely on
- * a changed present entry.  Dirty tracking: a leaf is mapped writable only once the
- * guest's dirty bit is set, so the first write faults and sets it.
+ * appears), so the shadows stay coherent with the guest's tables.  A guest
+ * write to a protected gfn faults; its shadow pages then become "unsynced"
+ * (kept, but no longer protecting it: no emulation, and no ping-pong when
+ * the written table also maps the writing code), the page is mapped
+ * writable and the write runs natively.  A fault through an unsynced page
+ * still checks the entries on its own path; the others may be stale until
+ * the next INVLPG or CR3 load, which drop every unsynced shadow page: the
+ * points where the architecture lets the guest rely on a changed present
+ * entry (a not-present guest entry never has a shadow).  Dirty tracking: a
+ * leaf is mapped writable only once the guest's dirty bit is set, so the
+ * first write faults and sets it.
  *
  * The shadow trees are private to their root (no sharing between address
  * spaces), roots are cached per guest CR3 and paging role, at most
@@ -70,9 +70,8 @@
  * @link: in lv_shadow.pages
  * @idx: index of the entry in @parent
  * @level: 1 (4 KiB leaves) to 4
- * @hashed: @gfn is write-protected on this page's behalf
- * @unsynced: @gfn is a guest table but not protected: the contents are
- *	stale once the guest wrote it
+ * @hashed: in lv_shadow.by_gfn
+ * @unsynced: the guest wrote @gfn since: not protecting it, maybe stale
  */
 struct lv_sp {
 	u64 *spt;
@@ -138,14 +137,31 @@ static void sp_free(struct lv_shadow *sh, struct lv_sp *sp)
 	sh->nr_pages--;
 }
 
-static bool gfn_shadowed(struct lv_shadow *sh, u64 gfn)
+/* is there a shadow page of @gfn in state @unsynced? */
+static bool gfn_state(struct lv_shadow *sh, u64 gfn, bool unsynced)
+{
+	struct lv_sp *sp;
+
+	hash_for_each_possible(sh->by_gfn, sp, hash, gfn)
+		if (sp->gfn == gfn && sp->unsynced == unsynced)
+			return true;
+	return false;
+}
+
+static bool gfn_protected(struct lv_shadow *sh, u64 gfn)
+{
+	return gfn_state(sh, gfn, false);
+}
+
+/* the guest writes @gfn: its shadow pages stop protecting it */
+static void unsync_gfn(struct lv_shadow *sh, u64 gfn)
 {
 	struct lv_sp *sp;
 
 	hash_for_each_possible(sh->by_gfn, sp, hash, gfn)
 		if (sp->gfn == gfn)
-			return true;
-	return false;
+			sp->unsynced = true;
+	sh->maybe_unsynced = true;
 }
 
 /* take write access to @gfn away from every shadow leaf; true if any had it */
@@ -169,22 +185,23 @@ static bool write_protect(struct lv_shadow *sh, u64 gfn)
 }
 
 /*
- * Make @sp's gfn protected on its behalf, or leave it unsynced if it is
- * @skip (the table a write is going to); true if TLBs must be flushed.
+ * Hash @sp by its gfn: protected, unless the gfn's other shadow pages are
+ * unsynced (the guest is writing that table).  True if TLBs must be
+ * flushed (write access was taken away).
  */
-static bool sp_protect(struct lv_shadow *sh, struct lv_sp *sp, u64 skip)
+static bool sp_protect(struct lv_shadow *sh, struct lv_sp *sp)
 {
 	bool first;
 
-	if (sp->gfn == LV_SP_DIRECT || sp->hashed || sp->unsynced)
+	if (sp->gfn == LV_SP_DIRECT || sp->hashed)
 		return false;
-	if (sp->gfn == skip) {
+	if (gfn_state(sh, sp->gfn, true)) {
 		sp->unsynced = true;
 		sh->maybe_unsynced = true;
-		return false;
+		first = false;
+	} else {
+		first = !gfn_protected(sh, sp->gfn);
 	}
-	sp->unsynced = false;
-	first = !gfn_shadowed(sh, sp->gfn);
 	hash_add(sh->by_gfn, &sp->hash, sp->gfn);
 	sp->hashed = true;
 	return first && write_protect(sh, sp->gfn);
@@ -218,20 +235,6 @@ static void sp_zap(struct lv_shadow *sh, struct lv_sp *sp)
 	sp->parent->spt[sp->idx] = 0;
 	sp->parent->child[sp->idx] = NULL;
 	sp_free(sh, sp);
-}
-
-/* drop every shadow page of @gfn, which unprotects it */
-static void zap_gfn(struct lv_shadow *sh, u64 gfn)
-{
-	struct lv_sp *sp;
-
-again:
-	hash_for_each_possible(sh->by_gfn, sp, hash, gfn) {
-		if (sp->gfn == gfn) {
-			sp_zap(sh, sp);
-			goto again;	/* the subtree may have held others */
-		}
-	}
 }
 
 /* drop every unsynced shadow page: the guest may have changed its table */
@@ -372,26 +375,13 @@ static u64 gpa_to_hpa(struct lv_vcpu *vcpu, u64 gpa, bool *readonly,
 	return hpa;
 }
 
-/* is @gfn one of the tables this walk went through? */
-static bool on_path(const struct lv_walk *w, u64 gfn, const struct lv_sp *root)
-{
-	unsigned int l;
-
-	if (root->gfn == gfn)
-		return true;
-	for (l = w->leaf; l <= w->top && l <= LV_WALK_LEVELS; l++)
-		if (w->table[l] >> PAGE_SHIFT == gfn)
-			return true;
-	return false;
-}
-
 enum fix_result { FIX_DONE, FIX_RETRY, FIX_FLUSH_RETRY, FIX_MMIO,
 		  FIX_NOMEM, FIX_NOROOT };
 
 /* build the shadow path for @gva from walk @w and map its page */
 static enum fix_result fix(struct lv_vcpu *vcpu, const struct lv_paging *pg,
 			   u64 gva, unsigned int access,
-			   const struct lv_walk *w, bool *flush_gva, u64 *skip)
+			   const struct lv_walk *w, bool *flush_gva)
 {
 	struct lv_shadow *sh = vcpu->vm->shadow;
 	struct lv_sroot *root = vcpu->sh.root;
@@ -408,7 +398,7 @@ static enum fix_result fix(struct lv_vcpu *vcpu, const struct lv_paging *pg,
 		return FIX_MMIO;
 
 	sp = root->sp;
-	flush |= sp_protect(sh, sp, *skip);
+	flush |= sp_protect(sh, sp);
 	for (level = sp->level; level > 1; level--) {
 		struct lv_sp *c;
 		u64 src = source_gfn(w, level - 1);
@@ -430,7 +420,7 @@ static enum fix_result fix(struct lv_vcpu *vcpu, const struct lv_paging *pg,
 			/* PAE PDPTEs have no access rights: bits 1 and 2 are reserved */
 			sp->spt[idx] = __pa(c->spt) |
 				       (!sp->parent && level == 3 ? SPTE_P : SPTE_TABLE);
-			flush |= sp_protect(sh, c, *skip);
+			flush |= sp_protect(sh, c);
 		}
 		sp = c;
 	}
@@ -447,16 +437,12 @@ static enum fix_result fix(struct lv_vcpu *vcpu, const struct lv_paging *pg,
 	}
 	if (!w->dirty)
 		writable = false;	/* the first write must set D */
-	if (writable && gfn_shadowed(sh, gfn)) {
-		if (!write) {
-			writable = false;
-		} else {
-			zap_gfn(sh, gfn);
+	if (writable && gfn_protected(sh, gfn)) {
+		if (write) {
+			unsync_gfn(sh, gfn);
 			sh->zaps++;
-			/* a table on its own path: rebuild that path unsynced */
-			if (on_path(w, gfn, root->sp))
-				*skip = gfn;
-			return FIX_FLUSH_RETRY;
+		} else {
+			writable = false;
 		}
 	}
 
@@ -488,7 +474,6 @@ int lv_shadow_page_fault(struct lv_vcpu *vcpu)
 	u32 hw_error = lv_vmread32(VM_EXIT_INTR_ERROR_CODE);
 	unsigned int access = hw_error & (LV_PF_WRITE | LV_PF_USER | LV_PF_FETCH);
 	enum fix_result res = FIX_RETRY;
-	u64 skip = LV_SP_DIRECT;
 	bool flush_gva = false;
 	struct lv_paging pg;
 	struct lv_walk w;
@@ -514,7 +499,7 @@ int lv_shadow_page_fault(struct lv_vcpu *vcpu)
 			spin_unlock(&sh->lock);
 			return inject_pf(vcpu, gva, w.error);
 		}
-		res = fix(vcpu, &pg, gva, access, &w, &flush_gva, &skip);
+		res = fix(vcpu, &pg, gva, access, &w, &flush_gva);
 		if (res == FIX_NOMEM)
 			clear_all(sh);
 		spin_unlock(&sh->lock);
@@ -635,7 +620,7 @@ void lv_shadow_load_root(struct lv_vcpu *vcpu)
 		if (victim->sp) {
 			victim->cr3 = key;
 			victim->role = role;
-			flush |= sp_protect(sh, victim->sp, LV_SP_DIRECT);
+			flush |= sp_protect(sh, victim->sp);
 			found = victim;
 		}
 	}

@@ -52,7 +52,7 @@ struct lv_sroot {
  * @clock: use counter for @roots
  * @faults: #PF exits handled (fixed or injected)
  * @injected: of those, page faults given to the guest
- * @zaps: guest writes to its page tables that dropped shadow pages
+ * @zaps: guest writes to its protected page tables (which unsynced them)
  * @flushes: drops of every shadow (slot changes, the page bound)
  * @zero_page: an empty table (below 4 GiB) for a vCPU without a root
  * @maybe_unsynced: some shadow page may be unsynced (shadow.c)

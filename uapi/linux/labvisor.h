@@ -403,8 +403,9 @@ struct lv_vcpu_stats {
  * @shadow_faults: LV_VM_SHADOW: guest page faults that exited
  * @shadow_injected: LV_VM_SHADOW: of those, faults given to the guest
  *	(the rest filled in a shadow entry or went to MMIO)
- * @shadow_zaps: LV_VM_SHADOW: guest writes to its own page tables that
- *	dropped shadow pages
+ * @shadow_zaps: LV_VM_SHADOW: guest writes to its own (write-protected)
+ *	page tables, each of which unprotected that table's shadow pages
+ *	until the next INVLPG or CR3 load
  */
 struct lv_vm_stats {
 	__u64 slots;
