@@ -297,6 +297,8 @@ struct lv_walk {
 	u32 error;
 };
 
+int lv_gpa_set_bits(struct lv_vm *vm, u64 gpa, unsigned int size, u64 old,
+		    u64 bits);
 unsigned int lv_paging_mode(const struct lv_paging *pg);
 bool lv_paging_check(const struct lv_paging *pg, unsigned int access,
 		     bool user, bool writable, bool exec);

@@ -14,7 +14,6 @@
  * they set no A/D bits and do not apply SMAP.  Protection keys are not
  * modelled (CR4.PKE is never offered).
  */
-#include <linux/highmem.h>
 #include <asm/processor-flags.h>
 #include <asm/msr-index.h>
 
@@ -149,42 +148,6 @@ static u64 read_entry(struct lv_vm *vm, u64 gpa, unsigned int size, int *err)
 	return e;
 }
 
-/* set @bits in the guest entry at @gpa if it still holds @old */
-static int set_entry_bits(struct lv_vm *vm, u64 gpa, unsigned int size,
-			  u64 old, u64 bits)
-{
-	struct lv_memslots *slots;
-	struct lv_slot *s;
-	void *p;
-	int ret = 0;
-
-	if ((old & bits) == bits)
-		return 0;
-	rcu_read_lock();
-	slots = rcu_dereference(vm->slots);
-	s = slots ? lv_slot_find(slots, gpa) : NULL;
-	if (!s || (s->flags & LV_MEM_READONLY)) {
-		rcu_read_unlock();
-		return 0;	/* tables in ROM: the CPU's write would be lost too */
-	}
-	p = kmap_local_page(s->pages[(gpa - s->gpa) >> PAGE_SHIFT]);
-	p += gpa & ~PAGE_MASK;
-	if (size == 8) {
-		u64 o = old;
-
-		if (!try_cmpxchg((u64 *)p, &o, old | bits))
-			ret = -EAGAIN;
-	} else {
-		u32 o = old;
-
-		if (!try_cmpxchg((u32 *)p, &o, (u32)(old | bits)))
-			ret = -EAGAIN;
-	}
-	kunmap_local(p);
-	rcu_read_unlock();
-	return ret;
-}
-
 static int walk_once(struct lv_vm *vm, const struct lv_paging *pg, u64 gva,
 		     unsigned int access, unsigned int flags, struct lv_walk *w)
 {
@@ -200,7 +163,10 @@ static int walk_once(struct lv_vm *vm, const struct lv_paging *pg, u64 gva,
 	w->mode = mode;
 	if (mode == LV_PAGING_NONE) {
 		w->gpa = gva & 0xffffffff;
-		w->user = w->writable = w->exec = w->dirty = true;
+		w->user = true;
+		w->writable = true;
+		w->exec = true;
+		w->dirty = true;
 		return 0;
 	}
 
@@ -278,7 +244,8 @@ static int walk_once(struct lv_vm *vm, const struct lv_paging *pg, u64 gva,
 
 			if (l == w->leaf && (access & LV_WALK_WRITE))
 				bits |= PTE_D;
-			if (set_entry_bits(vm, pte_gpa[l], size, pte[l], bits))
+			if ((pte[l] & bits) != bits &&
+			    lv_gpa_set_bits(vm, pte_gpa[l], size, pte[l], bits))
 				return -EAGAIN;
 		}
 		if (access & LV_WALK_WRITE)

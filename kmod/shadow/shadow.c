@@ -267,6 +267,55 @@ static void clear_all(struct lv_shadow *sh)
 	sh->flushes++;
 }
 
+/* ---- guest page-table entries ---------------------------------------------- */
+
+/**
+ * lv_gpa_set_bits() - set bits in a guest page-table entry, atomically
+ * @vm: the VM
+ * @gpa: the entry's guest physical address (naturally aligned)
+ * @size: 4 or 8 bytes
+ * @old: the value the walk read
+ * @bits: the bits to set (accessed, dirty)
+ *
+ * As the CPU does it: a locked compare-and-exchange, so a concurrent change
+ * by another vCPU is never lost.  An entry in ROM or outside RAM is left
+ * alone (the CPU's write would be lost too).
+ *
+ * Return: 0, or -EAGAIN if the entry no longer holds @old.
+ */
+int lv_gpa_set_bits(struct lv_vm *vm, u64 gpa, unsigned int size, u64 old,
+		    u64 bits)
+{
+	struct lv_memslots *slots;
+	struct lv_slot *s;
+	int ret = 0;
+	void *p;
+
+	rcu_read_lock();
+	slots = rcu_dereference(vm->slots);
+	s = slots ? lv_slot_find(slots, gpa) : NULL;
+	if (!s || (s->flags & LV_MEM_READONLY)) {
+		rcu_read_unlock();
+		return 0;
+	}
+	p = kmap_local_page(s->pages[(gpa - s->gpa) >> PAGE_SHIFT]);
+	p += gpa & ~PAGE_MASK;
+	if (size == 8) {
+		u64 o = old;
+
+		if (!try_cmpxchg((u64 *)p, &o, old | bits))
+			ret = -EAGAIN;
+	} else {
+		u32 o = old;
+
+		if (!try_cmpxchg((u32 *)p, &o, (u32)(old | bits)))
+			ret = -EAGAIN;
+	}
+	kunmap_local(p);
+	rcu_read_unlock();
+	return ret;
+}
+
 /* ---- TLBs ------------------------------------------------------------------ */
 
 static void flush_vpid(void *info)
