@@ -53,6 +53,34 @@ struct kvm_vcpu {
 	size_t run_size;
 };
 
+/*
+ * kvm_intel chooses EPT or shadow paging for every VM at module load
+ * (parameter ept): --mmu can only ask for what it is.
+ */
+static int kvm_check_mmu(int mmu)
+{
+	FILE *f;
+	int c;
+
+	if (mmu == VM_MMU_DEFAULT)
+		return 0;
+	f = fopen("/sys/module/kvm_intel/parameters/ept", "r");
+	c = f ? fgetc(f) : EOF;
+	if (f)
+		fclose(f);
+	if (c == EOF) {
+		pr_err("--mmu: cannot read /sys/module/kvm_intel/parameters/ept (is kvm_intel loaded?)");
+		return -1;
+	}
+	if ((c == 'Y') != (mmu == VM_MMU_EPT)) {
+		pr_err("--mmu %s: kvm_intel was loaded with ept=%c; reload it with ept=%d",
+		       mmu == VM_MMU_EPT ? "ept" : "shadow", c,
+		       mmu == VM_MMU_EPT);
+		return -1;
+	}
+	return 0;
+}
+
 static int kvm_vm_create(struct vm *vm)
 {
 	struct kvm_vm *kv;
@@ -70,6 +98,8 @@ static int kvm_vm_create(struct vm *vm)
 		kv->routes[i].fd = -1;
 	vm->accel = kv;
 
+	if (kvm_check_mmu(vm->mmu))
+		return -1;
 	kv->sys_fd = open(KVM_DEVICE, O_RDWR | O_CLOEXEC);
 	if (kv->sys_fd < 0) {
 		pr_err("%s: %s", KVM_DEVICE, strerror(errno));

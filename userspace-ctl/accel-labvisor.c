@@ -21,7 +21,7 @@ struct lv_vm {
 	int sys_fd;
 	int vm_fd;
 	struct lv_caps caps;
-	bool ept;
+	bool shadow;		/* an LV_VM_SHADOW VM */
 };
 
 struct lv_vcpu {
@@ -70,15 +70,21 @@ static int lv_vm_create(struct vm *vm)
 		       lv->caps.run_mmap_size);
 		return -1;
 	}
-	if (lv->caps.flags & LV_CAP_EPT) {
+	if (vm->mmu == VM_MMU_EPT && !(lv->caps.flags & LV_CAP_EPT)) {
+		pr_err("--mmu ept: this CPU lacks EPT (or unrestricted guest); try --mmu shadow");
+		return -1;
+	} else if (vm->mmu == VM_MMU_SHADOW && !(lv->caps.flags & LV_CAP_SHADOW)) {
+		pr_err("--mmu shadow: this labvisor has no shadow paging");
+		return -1;
+	} else if (vm->mmu != VM_MMU_SHADOW && (lv->caps.flags & LV_CAP_EPT)) {
 		type = LV_VM_EPT;
-		lv->ept = true;
 	} else if (lv->caps.flags & LV_CAP_SHADOW) {
 		type = LV_VM_SHADOW;
 	} else {
 		pr_err("labvisor offers neither EPT nor shadow paging");
 		return -1;
 	}
+	lv->shadow = type == LV_VM_SHADOW;
 	lv->vm_fd = ioctl(lv->sys_fd, LV_CREATE_VM, type);
 	if (lv->vm_fd < 0) {
 		pr_err("LV_CREATE_VM: %s", strerror(errno));
@@ -263,6 +269,12 @@ static int lv_set_sregs(struct vcpu *vcpu, const struct cpu_sregs *s)
 		l.apic_base = cur.apic_base;
 	}
 	if (ioctl(lvc->fd, LV_SET_SREGS, &l) < 0) {
+		if (errno == EINVAL && !(l.cr0 & 1) &&
+		    ((struct lv_vm *)vcpu->vm->accel)->shadow) {
+			pr_err("LV_SET_SREGS: %s: real mode needs EPT and unrestricted guest; shadow paging (--mmu shadow) runs protected and long mode only",
+			       strerror(errno));
+			return -1;
+		}
 		pr_err("LV_SET_SREGS: %s", strerror(errno));
 		return -1;
 	}
@@ -515,7 +527,7 @@ static int lv_get_exit_stats(struct vm *vm, int vcpu,
 		       "LV_GET_VM_EXIT_STATS", strerror(errno));
 		return -1;
 	}
-	*mode = lv->ept ? "ept" : "shadow";
+	*mode = lv->shadow ? "shadow" : "ept";
 	return 0;
 }
 
@@ -534,6 +546,13 @@ static void lv_print_vm_stats(struct vm *vm, FILE *f)
 		(unsigned long long)s.ioeventfd_signals,
 		(unsigned long long)s.irqfd_injections,
 		(unsigned long long)s.user_exits);
+	if (lv->shadow)
+		fprintf(f, "lvctl: shadow MMU: %llu root(s), %llu table page(s); %llu page fault(s), %llu given to the guest; %llu guest page-table write(s) unprotected shadows\n",
+			(unsigned long long)s.shadow_roots,
+			(unsigned long long)s.shadow_pages,
+			(unsigned long long)s.shadow_faults,
+			(unsigned long long)s.shadow_injected,
+			(unsigned long long)s.shadow_zaps);
 	if (s.assigned_devices || s.dma_faults)
 		fprintf(f, "lvctl: devices: %llu assigned, %llu DMA fault(s)\n",
 			(unsigned long long)s.assigned_devices,

@@ -29,6 +29,7 @@
 
 struct run_opts {
 	const char *accel;
+	int mmu;
 	u64 mem_size;
 	bool mem_set;
 	int nr_cpus;
@@ -91,6 +92,9 @@ void run_usage(FILE *f)
 		"usage: lvctl run [options] FILE\n"
 		"       lvctl run [options] --kernel BZIMAGE [--initrd FILE] [--append STR]\n"
 		"  --accel labvisor|kvm   hypervisor to use (default labvisor)\n"
+		"  --mmu ept|shadow       guest memory through EPT or shadow page tables\n"
+		"                         (default EPT where the CPU has it; kvm: must\n"
+		"                         match kvm_intel's ept parameter)\n"
 		"  --mem SIZE             guest RAM, bytes or with K/M/G suffix\n"
 		"                         (default 64M; 256M with --kernel)\n"
 		"  --cpus N               vCPUs, 1 to %d (default 1)\n"
@@ -237,6 +241,7 @@ enum {
 	OPT_STATS_DIR,
 	OPT_DEVICE,
 	OPT_HELP,
+	OPT_MMU,
 };
 
 static const struct option run_options[] = {
@@ -268,6 +273,7 @@ static const struct option run_options[] = {
 	{ "stats-dir", required_argument, NULL, OPT_STATS_DIR },
 	{ "device", required_argument, NULL, OPT_DEVICE },
 	{ "help", no_argument, NULL, OPT_HELP },
+	{ "mmu", required_argument, NULL, OPT_MMU },
 	{ NULL, 0, NULL, 0 },
 };
 
@@ -427,6 +433,16 @@ static int parse_run_args(int argc, char **argv, struct run_opts *o)
 			break;
 		case OPT_NO_FASTPATH:
 			o->no_fastpath = true;
+			break;
+		case OPT_MMU:
+			if (!strcmp(optarg, "ept")) {
+				o->mmu = VM_MMU_EPT;
+			} else if (!strcmp(optarg, "shadow")) {
+				o->mmu = VM_MMU_SHADOW;
+			} else {
+				pr_err("--mmu: '%s' is neither ept nor shadow", optarg);
+				return -1;
+			}
 			break;
 		case OPT_DISK:
 			if (virtio_opt_disk(&o->virtio, optarg))
@@ -758,6 +774,7 @@ int run_vm(int argc, char **argv, const struct run_hooks *hooks)
 	}
 	vm.irqchip = o.irqchip || o.load.linux_kernel || o.nr_cpus > 1;
 	vm.pc_bus = o.load.linux_kernel;
+	vm.mmu = o.mmu;
 	/* everything about the files is checked before the device is opened */
 	if (guest_mem_alloc(&vm.mem, o.mem_size) ||
 	    loader_load(&vm.mem, &o.load, &boot) ||

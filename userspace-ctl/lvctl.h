@@ -61,6 +61,8 @@ struct vm {
 	 * bare test guests stop with an error instead.
 	 */
 	bool pc_bus;
+	/* --mmu: VM_MMU_DEFAULT (EPT where the CPU has it), _EPT or _SHADOW */
+	int mmu;
 	struct irqchip *pic;	/* the PIC whose INTR goes to vCPU 0 */
 	u64 unassigned;
 	struct guest_mem mem;
@@ -81,6 +83,8 @@ struct vm {
 
 /* forwarded exits lvctl prints a line for, per VM */
 #define LVCTL_FORWARDED_PRINT	16
+
+enum { VM_MMU_DEFAULT, VM_MMU_EPT, VM_MMU_SHADOW };
 
 void pr_err(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 

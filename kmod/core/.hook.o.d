@@ -1,4 +1,4 @@
-hook.o: /work/wt-stats/kmod/core/hook.c \
+hook.o: /work/wt-int/kmod/core/hook.c \
  /usr/src/linux-headers-6.1.0-57-common/include/linux/compiler-version.h \
  /usr/src/linux-headers-6.1.0-57-common/include/linux/kconfig.h \
  include/generated/autoconf.h \
@@ -416,15 +416,14 @@ hook.o: /work/wt-stats/kmod/core/hook.c \
  /usr/src/linux-headers-6.1.0-57-common/arch/x86/include/asm/module.h \
  /usr/src/linux-headers-6.1.0-57-common/include/asm-generic/module.h \
  /usr/src/linux-headers-6.1.0-57-common/arch/x86/include/asm/orc_types.h \
- /work/wt-stats/kmod/core/hook.h /work/wt-stats/kmod/core/lv.h \
+ /work/wt-int/kmod/core/hook.h /work/wt-int/kmod/core/lv.h \
  /usr/src/linux-headers-6.1.0-57-common/include/linux/ratelimit.h \
  /usr/src/linux-headers-6.1.0-57-common/arch/x86/include/asm/fpu/api.h \
- /work/wt-stats/uapi/linux/labvisor.h \
- /work/wt-stats/kmod/core/../vmx/vmx.h \
+ /work/wt-int/uapi/linux/labvisor.h /work/wt-int/kmod/core/../vmx/vmx.h \
  /usr/src/linux-headers-6.1.0-57-common/arch/x86/include/asm/vmx.h \
  /usr/src/linux-headers-6.1.0-57-common/arch/x86/include/uapi/asm/vmx.h \
- /work/wt-stats/kmod/core/../ept/ept.h /work/wt-stats/kmod/core/lapic.h \
- /work/wt-stats/kmod/core/stats.h \
+ /work/wt-int/kmod/core/../ept/ept.h /work/wt-int/kmod/core/lapic.h \
+ /work/wt-int/kmod/core/stats.h \
  /usr/src/linux-headers-6.1.0-57-common/include/linux/debugfs.h \
  /usr/src/linux-headers-6.1.0-57-common/include/linux/fs.h \
  /usr/src/linux-headers-6.1.0-57-common/include/linux/wait_bit.h \
@@ -495,4 +494,4 @@ hook.o: /work/wt-stats/kmod/core/hook.c \
  /usr/src/linux-headers-6.1.0-57-common/include/linux/seq_file.h \
  /usr/src/linux-headers-6.1.0-57-common/include/linux/string_helpers.h \
  /usr/src/linux-headers-6.1.0-57-common/include/linux/ctype.h \
- /work/wt-stats/kmod/core/../vmx/policy.h
+ /work/wt-int/kmod/core/../vmx/policy.h

@@ -24,6 +24,7 @@
 
 #include "../vmx/vmx.h"
 #include "../ept/ept.h"
+#include "../shadow/shadow.h"
 #include "lapic.h"
 #include "stats.h"
 #include "../vmx/policy.h"
@@ -87,6 +88,7 @@ struct lv_wp_range {
  * @mode: LV_VM_EPT or LV_VM_SHADOW
  * @slots: current slot set (RCU)
  * @ept: the EPT hierarchy built from the slots
+ * @shadow: LV_VM_SHADOW: the shadow MMU (kmod/shadow), else NULL
  * @vcpus: created vCPUs, by id (RCU: interrupt delivery reads them)
  * @nr_vcpus: number of created vCPUs
  * @ioeventfds: doorbells (kmod/virtio/ioeventfd.c), RCU list
@@ -108,6 +110,7 @@ struct lv_vm {
 	u32 mode;
 	struct lv_memslots __rcu *slots;
 	struct lv_ept ept;
+	struct lv_shadow *shadow;
 	struct lv_vcpu __rcu *vcpus[LV_MAX_VCPUS];
 	int nr_vcpus;
 	struct list_head ioeventfds;
@@ -199,6 +202,7 @@ enum lv_pending {
  * @forward: exit reasons that go to user space raw (from the policy)
  * @cpuid_fastpath: CPUID exits may take the fast path (not forwarded)
  * @msr_bitmap: this vCPU's MSR bitmap (policy.c)
+ * @sh: LV_VM_SHADOW: the guest's CR3, its shadow root, the MSR areas
  */
 struct lv_vcpu {
 	unsigned long regs[LV_NR_REGS];
@@ -257,7 +261,14 @@ struct lv_vcpu {
 	u64 forward[2];
 	bool cpuid_fastpath;
 	unsigned long *msr_bitmap;
+	struct lv_shadow_vcpu sh;
 };
+
+/* the VM maps guest memory with shadow page tables */
+static inline bool lv_is_shadow(const struct lv_vcpu *vcpu)
+{
+	return vcpu->vm->mode == LV_VM_SHADOW;
+}
 
 /* main.c */
 extern u64 lv_host_xcr0;
@@ -300,7 +311,58 @@ struct lv_paging {
 #define LV_WALK_WRITE	BIT(1)
 #define LV_WALK_USER	BIT(2)
 #define LV_WALK_FETCH	BIT(4)
+#define LV_WALK_AC	BIT(8)	/* supervisor access with RFLAGS.AC: no SMAP */
 
+/* lv_walk_guest() flags */
+#define LV_WALK_SET_AD	BIT(0)
+
+/* #PF error code bits */
+#define LV_PF_P		BIT(0)
+#define LV_PF_WRITE	BIT(1)
+#define LV_PF_USER	BIT(2)
+#define LV_PF_RSVD	BIT(3)
+#define LV_PF_FETCH	BIT(4)
+
+/* lv_paging_mode() */
+#define LV_PAGING_NONE		0
+#define LV_PAGING_32		1
+#define LV_PAGING_PAE		2
+#define LV_PAGING_4LEVEL	3
+
+#define LV_WALK_LEVELS	4
+
+/**
+ * struct lv_walk - the result of a guest page walk
+ * @gpa: the translation of the address walked
+ * @table: gpa of the guest table read at each level (index 1..@top)
+ * @mode: LV_PAGING_*
+ * @top: highest level with a table in guest memory (0 without paging;
+ *	2 for 32-bit and PAE paging, whose PDPTEs live in CR3's page)
+ * @leaf: level of the entry that mapped the page (1, or 2-3 for large pages)
+ * @user: every level allows user access
+ * @writable: every level allows writes
+ * @exec: no level forbids execution
+ * @dirty: the leaf entry's dirty bit (after the walk set it)
+ * @global: the leaf entry's global bit
+ * @error: #PF error code when the walk failed
+ */
+struct lv_walk {
+	u64 gpa;
+	u64 table[LV_WALK_LEVELS + 1];
+	u8 mode, top, leaf;
+	bool user, writable, exec, dirty, global;
+	u32 error;
+};
+
+int lv_gpa_set_bits(struct lv_vm *vm, u64 gpa, unsigned int size, u64 old,
+		    u64 bits);
+unsigned int lv_paging_mode(const struct lv_paging *pg);
+bool lv_paging_check(const struct lv_paging *pg, unsigned int access,
+		     bool user, bool writable, bool exec);
+u32 lv_paging_error(const struct lv_paging *pg, unsigned int access,
+		    bool present, bool rsvd);
+int lv_walk_guest(struct lv_vm *vm, const struct lv_paging *pg, u64 gva,
+		  unsigned int access, unsigned int flags, struct lv_walk *w);
 int lv_gva_to_gpa(struct lv_vm *vm, const struct lv_paging *pg, u64 gva,
 		  unsigned int access, u64 *gpa, u32 *pf_error);
 int lv_gva_read(struct lv_vm *vm, const struct lv_paging *pg, u64 gva,

@@ -248,6 +248,8 @@ int lv_set_memory_region(struct lv_vm *vm, const struct lv_memory_region *r)
 	}
 
 	rcu_assign_pointer(vm->slots, new);
+	/* no shadow entry may point at what the old slots backed */
+	lv_shadow_drop_all(vm);
 	if (victim) {
 		lv_vmx_invept_all();
 		synchronize_rcu();

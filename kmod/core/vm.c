@@ -24,6 +24,7 @@ static void vm_free(struct kref *kref)
 	lv_ioeventfd_release_all(vm);
 	/* no device may reach the slots once they are unpinned */
 	lv_vtd_vm_destroy(vm);
+	lv_shadow_vm_destroy(vm);
 	lv_memslots_free(vm);
 	/* no vCPU is left, so no CPU can still walk these tables */
 	lv_vmx_invept_all();
@@ -76,6 +77,7 @@ static long vm_get_stats(struct lv_vm *vm, void __user *argp)
 	st.irqfd_injections = atomic64_read(&vm->counters.irqfd_injections);
 	st.user_exits = atomic64_read(&vm->counters.user_exits);
 	lv_vtd_vm_stats(vm, &st);
+	lv_shadow_stats(vm, &st);
 	return copy_to_user(argp, &st, sizeof(st)) ? -EFAULT : 0;
 }
 
@@ -176,14 +178,10 @@ int lv_vm_create(u32 mode)
 		lv_warn("LV_CREATE_VM: unknown memory mode %u\n", mode);
 		return -EINVAL;
 	}
-	if (mode == LV_VM_SHADOW) {
-		lv_warn("LV_CREATE_VM: shadow paging is not available in this version\n");
-		return -EOPNOTSUPP;
-	}
 	/* without VMX a VM holds memory and devices, but no vCPU */
-	if (lv_have_vmx &&
+	if (mode == LV_VM_EPT && lv_have_vmx &&
 	    (!lv_vmx.has_ept || !lv_vmx.has_ug || !lv_vmx.has_efer_pat)) {
-		lv_warn("LV_CREATE_VM: this CPU lacks %s, which EPT VMs need; shadow paging is not available in this version\n",
+		lv_warn("LV_CREATE_VM: this CPU lacks %s, which EPT VMs need; create an LV_VM_SHADOW VM\n",
 			!lv_vmx.has_ept ? "EPT" : !lv_vmx.has_ug ?
 			"unrestricted guest" : "the VM-entry/exit EFER and PAT controls");
 		return -EOPNOTSUPP;
@@ -198,6 +196,13 @@ int lv_vm_create(u32 mode)
 	err = lv_ept_init(&vm->ept);
 	if (err)
 		goto fail;
+	if (mode == LV_VM_SHADOW) {
+		err = lv_shadow_vm_init(vm);
+		if (err) {
+			lv_ept_destroy(&vm->ept);
+			goto fail;
+		}
+	}
 	kref_init(&vm->kref);
 	mutex_init(&vm->lock);
 	INIT_LIST_HEAD(&vm->ioeventfds);
@@ -210,6 +215,7 @@ int lv_vm_create(u32 mode)
 	fd = anon_inode_getfd("labvisor-vm", &lv_vm_fops, vm, O_RDWR | O_CLOEXEC);
 	if (fd < 0) {
 		lv_debugfs_vm_remove(vm);
+		lv_shadow_vm_destroy(vm);
 		lv_ept_destroy(&vm->ept);
 		err = fd;
 		goto fail;

@@ -112,6 +112,24 @@ static void dump_state(struct lv_vcpu *vcpu, const char *why)
 }
 
 static int internal_error(struct lv_vcpu *vcpu, u32 suberror, unsigned int n,
+			  const u64 *data);
+
+/**
+ * lv_exit_internal_error() - fail the VM: an internal-error exit with a dump
+ * @vcpu: the vCPU
+ * @suberror: LV_INTERNAL_*
+ * @a: first data word for user space
+ * @b: second data word
+ *
+ * Return: 0 (the run structure is filled).
+ */
+int lv_exit_internal_error(struct lv_vcpu *vcpu, u32 suberror, u64 a, u64 b)
+{
+	dump_state(vcpu, "internal error");
+	return internal_error(vcpu, suberror, 2, (u64[]){ a, b });
+}
+
+static int internal_error(struct lv_vcpu *vcpu, u32 suberror, unsigned int n,
 			  const u64 *data)
 {
 	struct lv_run *run = vcpu->run;
@@ -134,6 +152,8 @@ static int handle_exception_nmi(struct lv_vcpu *vcpu)
 
 	if ((info & INTR_INFO_INTR_TYPE_MASK) == INTR_TYPE_NMI_INTR)
 		return 1;	/* already given to the host (run.c) */
+	if ((info & INTR_INFO_VECTOR_MASK) == X86_TRAP_PF && lv_is_shadow(vcpu))
+		return lv_shadow_page_fault(vcpu);
 	if ((info & INTR_INFO_VECTOR_MASK) == X86_TRAP_MC) {
 		/* a machine check while the guest ran belongs to the host */
 		asm volatile("int $0x12");
@@ -231,7 +251,9 @@ static int handle_cr(struct lv_vcpu *vcpu)
 		val = lv_get_reg(vcpu, reg);
 		if (!(lv_vmread32(GUEST_CS_AR_BYTES) & VMX_AR_L_MASK))
 			val &= 0xffffffff;
-		if (cr == 0)
+		if (cr == 3 && lv_is_shadow(vcpu))
+			err = lv_shadow_set_cr3(vcpu, val, true);
+		else if (cr == 0)
 			err = lv_vmcs_set_cr0(vcpu, val, false);
 		else if (cr == 4)
 			err = lv_vmcs_set_cr4(vcpu, val, false);
@@ -245,11 +267,14 @@ static int handle_cr(struct lv_vcpu *vcpu)
 			goto unexpected;
 		break;
 	case 1:		/* MOV from CR */
-		if (cr == 3)
+		if (cr == 3 && lv_is_shadow(vcpu))
+			lv_set_reg(vcpu, reg, lv_shadow_guest_cr3(vcpu));
+		else if (cr == 3)
 			goto cr3;
-		if (cr != 8)
+		else if (cr == 8)
+			lv_set_reg(vcpu, reg, lv_lapic_get_tpr(&vcpu->lapic));
+		else
 			goto unexpected;
-		lv_set_reg(vcpu, reg, lv_lapic_get_tpr(&vcpu->lapic));
 		break;
 	case 2:		/* CLTS */
 		err = lv_vmcs_set_cr0(vcpu, cr0 & ~X86_CR0_TS, false);
@@ -538,6 +563,8 @@ static int fetch_insn(struct lv_vcpu *vcpu, u8 *buf, unsigned int *avail)
 }
 
 static int finish_mmio_read(struct lv_vcpu *vcpu, u64 val);
+static int mmio_access(struct lv_vcpu *vcpu, u64 gpa, unsigned long qual,
+		       bool fetch, bool write);
 
 /* what finish_mmio_read() needs of the decoded instruction */
 static void pend_mmio_read(struct lv_vcpu *vcpu, const struct lv_mmio_insn *insn)
@@ -563,6 +590,31 @@ static int handle_ept_violation(struct lv_vcpu *vcpu)
 {
 	unsigned long qual = lv_vmread(EXIT_QUALIFICATION);
 	u64 gpa = lv_vmread64(GUEST_PHYSICAL_ADDRESS);
+
+	return mmio_access(vcpu, gpa, qual, qual & EPT_VIOLATION_ACC_INSTR,
+			   qual & EPT_VIOLATION_ACC_WRITE);
+}
+
+/**
+ * lv_exit_mmio() - emulate an access to memory no slot backs
+ * @vcpu: the vCPU
+ * @gpa: the guest physical address accessed
+ * @write: the access was a write
+ *
+ * For the shadow MMU, which finds such accesses through page faults.
+ *
+ * Return: 1 to resume, 0 with the run structure filled.
+ */
+int lv_exit_mmio(struct lv_vcpu *vcpu, u64 gpa, bool write)
+{
+	u32 info = lv_vmread32(VM_EXIT_INTR_ERROR_CODE);
+
+	return mmio_access(vcpu, gpa, info, info & BIT(4), write);
+}
+
+static int mmio_access(struct lv_vcpu *vcpu, u64 gpa, unsigned long qual,
+		       bool fetch, bool write)
+{
 	struct lv_run *run = vcpu->run;
 	struct lv_mmio_insn insn;
 	u8 bytes[LV_INSN_MAX_LEN] = { 0 };
@@ -570,7 +622,7 @@ static int handle_ept_violation(struct lv_vcpu *vcpu)
 	u64 data[4] = { gpa, qual };
 	u64 val = 0;
 
-	if ((qual & EPT_VIOLATION_ACC_INSTR) ||
+	if (fetch ||
 	    (lv_vmread32(IDT_VECTORING_INFO_FIELD) & VECTORING_INFO_VALID_MASK)) {
 		dump_state(vcpu, "instruction fetch or event delivery from unbacked memory");
 		return internal_error(vcpu, LV_INTERNAL_UNHANDLED_EXIT, 2, data);
@@ -583,7 +635,7 @@ static int handle_ept_violation(struct lv_vcpu *vcpu)
 	memcpy(&data[1], bytes, 8);
 	memcpy(&data[2], bytes + 8, 7);
 	if (lv_decode_mmio(bytes, avail, code_size(vcpu), &insn) ||
-	    insn.is_write != !!(qual & EPT_VIOLATION_ACC_WRITE)) {
+	    insn.is_write != write) {
 		lv_warn("vcpu %u: cannot emulate the MMIO access at gpa 0x%llx (%*ph)\n",
 			vcpu->id, gpa, 8, bytes);
 		return internal_error(vcpu, LV_INTERNAL_EMULATION, 3, data);
@@ -667,6 +719,16 @@ static int handle_ept_misconfig(struct lv_vcpu *vcpu)
 			      (u64[]){ EXIT_REASON_EPT_MISCONFIG, gpa });
 }
 
+/* ---- shadow paging (kmod/shadow) ------------------------------------------- */
+
+static int handle_invlpg(struct lv_vcpu *vcpu)
+{
+	/* EPT VMs: only when an exit policy turns INVLPG exits on */
+	if (!lv_is_shadow(vcpu))
+		return lv_handle_invlpg(vcpu);
+	return lv_shadow_invlpg(vcpu);
+}
+
 /* ---- the table -------------------------------------------------------------- */
 
 static const lv_exit_handler_t lv_exit_handlers[] = {
@@ -690,6 +752,7 @@ static const lv_exit_handler_t lv_exit_handlers[] = {
 	[EXIT_REASON_VMOFF]			= inject_ud,
 	[EXIT_REASON_VMON]			= inject_ud,
 	[EXIT_REASON_CR_ACCESS]			= handle_cr,
+	[EXIT_REASON_INVLPG]			= handle_invlpg,
 	[EXIT_REASON_DR_ACCESS]			= handle_dr,
 	[EXIT_REASON_IO_INSTRUCTION]		= handle_io,
 	[EXIT_REASON_MSR_READ]			= handle_rdmsr,
@@ -707,7 +770,6 @@ static const lv_exit_handler_t lv_exit_handlers[] = {
 	/* only when an exit policy turns them on (policy-exits.c) */
 	[EXIT_REASON_RDTSC]			= lv_handle_rdtsc,
 	[EXIT_REASON_PAUSE_INSTRUCTION]		= lv_handle_pause,
-	[EXIT_REASON_INVLPG]			= lv_handle_invlpg,
 	[EXIT_REASON_GDTR_IDTR]			= lv_handle_desc_table,
 	[EXIT_REASON_LDTR_TR]			= lv_handle_desc_table,
 	[11 /* GETSEC: SMX is hidden */]	= inject_ud,

@@ -11,7 +11,9 @@ struct lv_vcpu;
 int lv_exit_dispatch(struct lv_vcpu *vcpu, u16 reason);
 int lv_exit_complete(struct lv_vcpu *vcpu);
 
-/* shared by the handlers (exit.c, msr.c, cpuid.c) */
+/* shared by the handlers (exit.c, msr.c, cpuid.c, kmod/shadow) */
+int lv_exit_internal_error(struct lv_vcpu *vcpu, u32 suberror, u64 a, u64 b);
+int lv_exit_mmio(struct lv_vcpu *vcpu, u64 gpa, bool write);
 int lv_skip_insn(struct lv_vcpu *vcpu);
 void lv_inject_exception(struct lv_vcpu *vcpu, u8 vector, int error_code);
 int lv_handle_cpuid(struct lv_vcpu *vcpu);

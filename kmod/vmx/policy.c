@@ -233,6 +233,10 @@ void lv_policy_apply(struct lv_vcpu *vcpu)
 		lv_vmwrite(IO_BITMAP_A, __pa(io_bitmap));
 		lv_vmwrite(IO_BITMAP_B, __pa(io_bitmap) + PAGE_SIZE);
 	}
+	/* a shadow VM runs without EPT (kmod/shadow) */
+	if (vm->mode == LV_VM_SHADOW)
+		proc2 &= ~(SECONDARY_EXEC_ENABLE_EPT |
+			   SECONDARY_EXEC_UNRESTRICTED_GUEST);
 	if (p.exits_on & LV_EXITS_DESC_TABLE) {
 		proc |= CPU_BASED_ACTIVATE_SECONDARY_CONTROLS;
 		proc2 |= SECONDARY_EXEC_DESC;

@@ -186,6 +186,9 @@ static void write_host_constant(void)
 	lv_vmwrite(HOST_IA32_SYSENTER_CS, v);
 	rdmsrl(MSR_IA32_SYSENTER_EIP, v);
 	lv_vmwrite(HOST_IA32_SYSENTER_EIP, v);
+	/* without the controls the fields do not exist (shadow VMs only) */
+	if (!lv_vmx.has_efer_pat)
+		return;
 	rdmsrl(MSR_EFER, v);
 	lv_vmwrite(HOST_IA32_EFER, v);
 	rdmsrl(MSR_IA32_CR_PAT, v);
@@ -198,6 +201,21 @@ static void write_segment(unsigned int seg, u16 sel, u64 base, u32 limit, u32 ar
 	lv_vmwrite(GUEST_ES_BASE + seg * 2, base);
 	lv_vmwrite(GUEST_ES_LIMIT + seg * 2, limit);
 	lv_vmwrite(GUEST_ES_AR_BYTES + seg * 2, ar);
+}
+
+/* the guest's CR3 as it sees it: shadow VMs keep it apart from the VMCS */
+static u64 guest_cr3_get(struct lv_vcpu *vcpu)
+{
+	return lv_is_shadow(vcpu) ? lv_shadow_guest_cr3(vcpu) :
+				    lv_vmread(GUEST_CR3);
+}
+
+static void guest_cr3_set(struct lv_vcpu *vcpu, u64 cr3)
+{
+	if (lv_is_shadow(vcpu))
+		lv_shadow_set_cr3(vcpu, cr3, false);
+	else
+		lv_vmwrite(GUEST_CR3, cr3);
 }
 
 /* the state of a CPU after reset, as a real-mode guest expects */
@@ -218,7 +236,8 @@ static void write_guest_reset_state(struct lv_vcpu *vcpu)
 	lv_vmwrite(GUEST_RSP, 0);
 	lv_vmwrite(GUEST_DR7, LV_DR7_FIXED_1);
 	lv_vmwrite(GUEST_IA32_DEBUGCTL, 0);
-	lv_vmwrite(GUEST_IA32_PAT, 0x0007040600070406ULL);
+	if (lv_vmx.has_efer_pat)
+		lv_vmwrite(GUEST_IA32_PAT, 0x0007040600070406ULL);
 	lv_vmwrite(GUEST_SYSENTER_CS, 0);
 	lv_vmwrite(GUEST_SYSENTER_ESP, 0);
 	lv_vmwrite(GUEST_SYSENTER_EIP, 0);
@@ -230,7 +249,7 @@ static void write_guest_reset_state(struct lv_vcpu *vcpu)
 	lv_vmcs_set_efer(vcpu, 0);
 	lv_vmcs_set_cr4(vcpu, 0, true);
 	lv_vmcs_set_cr0(vcpu, X86_CR0_ET | X86_CR0_CD | X86_CR0_NW, true);
-	lv_vmwrite(GUEST_CR3, 0);
+	guest_cr3_set(vcpu, 0);
 	vcpu->apic_base = APIC_DEFAULT_PHYS_BASE | MSR_IA32_APICBASE_ENABLE |
 			  (vcpu->id == 0 ? MSR_IA32_APICBASE_BSP : 0);
 	vcpu->xcr0 = XFEATURE_MASK_FP;
@@ -289,6 +308,8 @@ static void write_controls(struct lv_vcpu *vcpu)
 		lv_vmwrite(VIRTUAL_PROCESSOR_ID, vcpu->vpid);
 	if (lv_vmx.has_ept)
 		lv_vmwrite(EPT_POINTER, lv_ept_eptp(&vcpu->vm->ept));
+	if (lv_is_shadow(vcpu))
+		lv_shadow_controls(vcpu);
 }
 
 /**
@@ -368,7 +389,10 @@ void lv_vmcs_set_efer(struct lv_vcpu *vcpu, u64 efer)
 		entry |= VM_ENTRY_IA32E_MODE;
 	lv_vmwrite(VM_ENTRY_CONTROLS, entry);
 	/* without LMA the CPU must not see LME with paging on */
-	lv_vmwrite(GUEST_IA32_EFER, efer);
+	if (lv_is_shadow(vcpu))
+		lv_shadow_update(vcpu, false);
+	else
+		lv_vmwrite(GUEST_IA32_EFER, efer);
 }
 
 static void load_pdptrs(struct lv_vcpu *vcpu, u64 cr3)
@@ -430,7 +454,9 @@ int lv_vmcs_set_cr0(struct lv_vcpu *vcpu, u64 val, bool force)
 		else if (!(val & X86_CR0_PG) && (efer & EFER_LMA))
 			lv_vmcs_set_efer(vcpu, efer & ~EFER_LMA);
 	}
-	if (pae_paging(val, cr4, vcpu->efer) && !force)
+	if (lv_is_shadow(vcpu))
+		lv_shadow_update(vcpu, !force);
+	else if (pae_paging(val, cr4, vcpu->efer) && !force)
 		load_pdptrs(vcpu, lv_vmread(GUEST_CR3));
 	return 0;
 }
@@ -457,7 +483,9 @@ int lv_vmcs_set_cr4(struct lv_vcpu *vcpu, u64 val, bool force)
 	}
 	lv_vmwrite(CR4_READ_SHADOW, val);
 	lv_vmwrite(GUEST_CR4, (val | lv_vmx.cr4_fixed0) & lv_vmx.cr4_fixed1);
-	if (pae_paging(cr0, val, vcpu->efer) && !force)
+	if (lv_is_shadow(vcpu))
+		lv_shadow_update(vcpu, !force);
+	else if (pae_paging(cr0, val, vcpu->efer) && !force)
 		load_pdptrs(vcpu, lv_vmread(GUEST_CR3));
 	return 0;
 }
@@ -471,7 +499,7 @@ void lv_vmcs_paging(struct lv_vcpu *vcpu, struct lv_paging *pg)
 {
 	pg->cr0 = lv_vmread(CR0_READ_SHADOW);
 	pg->cr4 = lv_vmread(CR4_READ_SHADOW);
-	pg->cr3 = lv_vmread(GUEST_CR3);
+	pg->cr3 = guest_cr3_get(vcpu);
 	pg->efer = vcpu->efer;
 }
 
@@ -555,7 +583,7 @@ void lv_vmcs_get_sregs(struct lv_vcpu *vcpu, struct lv_sregs *s)
 	s->idt.limit = lv_vmread(GUEST_IDTR_LIMIT);
 	s->cr0 = lv_vmread(CR0_READ_SHADOW);
 	s->cr2 = vcpu->cr2;
-	s->cr3 = lv_vmread(GUEST_CR3);
+	s->cr3 = guest_cr3_get(vcpu);
 	s->cr4 = lv_vmread(CR4_READ_SHADOW);
 	s->efer = vcpu->efer;
 	s->apic_base = vcpu->apic_base;
@@ -576,11 +604,11 @@ void lv_vmcs_set_sregs(struct lv_vcpu *vcpu, const struct lv_sregs *s)
 	lv_vmwrite(GUEST_IDTR_BASE, s->idt.base);
 	lv_vmwrite(GUEST_IDTR_LIMIT, s->idt.limit);
 	vcpu->cr2 = s->cr2;
-	lv_vmwrite(GUEST_CR3, s->cr3);
+	guest_cr3_set(vcpu, s->cr3);
 	lv_vmcs_set_efer(vcpu, s->efer);
 	lv_vmcs_set_cr4(vcpu, s->cr4, true);
 	lv_vmcs_set_cr0(vcpu, s->cr0, true);
-	if (pae_paging(s->cr0, s->cr4, s->efer))
+	if (pae_paging(s->cr0, s->cr4, s->efer) && !lv_is_shadow(vcpu))
 		load_pdptrs(vcpu, s->cr3);
 	lv_lapic_restore_base(&vcpu->lapic, s->apic_base);
 }

@@ -1,7 +1,9 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * KUnit: the guest page walk (kmod/core/paging.c): lv_gva_to_gpa(),
- * lv_gva_read(), lv_gva_write().
+ * lv_gva_read(), lv_gva_write(), and the shadow MMU's walk lv_walk_guest()
+ * (tables per level, accessed/dirty bits, reserved bits) with the
+ * permission rules lv_paging_check() and error codes lv_paging_error().
  *
  * paging.c reads guest memory only through lv_gpa_read()/lv_gpa_write()
  * (kmod/core/memory.c, not linked here).  This file provides them over a
@@ -49,6 +51,22 @@ int lv_gpa_write(struct lv_vm *vm, u64 gpa, const void *buf, unsigned int len)
 	if (!fake_mem || gpa >= FAKE_SIZE || len > FAKE_SIZE - gpa)
 		return -EFAULT;
 	memcpy(fake_mem + gpa, buf, len);
+	return 0;
+}
+
+/* kmod/shadow's locked update of a guest entry, over the fake memory */
+int lv_gpa_set_bits(struct lv_vm *vm, u64 gpa, unsigned int size, u64 old,
+		    u64 bits)
+{
+	u64 cur = 0;
+
+	if (!fake_mem || gpa >= FAKE_SIZE || size > FAKE_SIZE - gpa)
+		return 0;
+	memcpy(&cur, fake_mem + gpa, size);
+	if (cur != old)
+		return -EAGAIN;
+	cur |= bits;
+	memcpy(fake_mem + gpa, &cur, size);
 	return 0;
 }
 
@@ -409,7 +427,186 @@ static void gva_read_write(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, lv_gva_read(ctx->vm, &pg, 0x900000, buf, 0, 0, &fault, &err), 0);
 }
 
+#define AC	LV_WALK_AC
+#define A_BIT	BIT_ULL(5)
+#define D_BIT	BIT_ULL(6)
+
+static u64 get64(u64 gpa)
+{
+	u64 v;
+
+	memcpy(&v, fake_mem + gpa, 8);
+	return v;
+}
+
+static int gwalk(struct kunit *test, const struct lv_paging *pg, u64 gva,
+		 unsigned int access, struct lv_walk *w)
+{
+	struct paging_ctx *ctx = test->priv;
+
+	return lv_walk_guest(ctx->vm, pg, gva, access, LV_WALK_SET_AD, w);
+}
+
+/* accessed at every level, dirty only on the leaf and only for writes */
+static void walk_ad_bits(struct kunit *test)
+{
+	struct lv_paging pg = long_mode(true, true);
+	const u64 gva = 0x00007f0000201000ULL;
+	struct lv_walk w;
+
+	map4k(gva, 0x50000, P | RW | US, P | RW | US);
+	KUNIT_ASSERT_EQ(test, gwalk(test, &pg, gva + 8, 0, &w), 0);
+	KUNIT_EXPECT_EQ(test, w.gpa, 0x50008ULL);
+	KUNIT_EXPECT_EQ(test, w.top, 4);
+	KUNIT_EXPECT_EQ(test, w.leaf, 1);
+	KUNIT_EXPECT_EQ(test, w.table[4], PML4);
+	KUNIT_EXPECT_EQ(test, w.table[3], PDPT);
+	KUNIT_EXPECT_EQ(test, w.table[2], PD);
+	KUNIT_EXPECT_EQ(test, w.table[1], PT);
+	KUNIT_EXPECT_FALSE(test, w.dirty);
+	KUNIT_EXPECT_EQ(test, get64(PML4 + idx(gva, 4) * 8) & (A_BIT | D_BIT), A_BIT);
+	KUNIT_EXPECT_EQ(test, get64(PDPT + idx(gva, 3) * 8) & (A_BIT | D_BIT), A_BIT);
+	KUNIT_EXPECT_EQ(test, get64(PD + idx(gva, 2) * 8) & (A_BIT | D_BIT), A_BIT);
+	KUNIT_EXPECT_EQ(test, get64(PT + idx(gva, 1) * 8) & (A_BIT | D_BIT), A_BIT);
+	KUNIT_ASSERT_EQ(test, gwalk(test, &pg, gva, WR, &w), 0);
+	KUNIT_EXPECT_TRUE(test, w.dirty);
+	KUNIT_EXPECT_EQ(test, get64(PT + idx(gva, 1) * 8) & (A_BIT | D_BIT), A_BIT | D_BIT);
+	KUNIT_EXPECT_EQ(test, get64(PD + idx(gva, 2) * 8) & D_BIT, 0ULL);
+	/* a faulting access sets nothing */
+	set64(PT + idx(gva, 1) * 8, 0x50000 | P | US);
+	KUNIT_EXPECT_EQ(test, gwalk(test, &pg, gva, WR | USR, &w), -EFAULT);
+	KUNIT_EXPECT_EQ(test, w.error, PF_P | WR | USR);
+	KUNIT_EXPECT_EQ(test, get64(PT + idx(gva, 1) * 8), 0x50000 | P | US);
+
+	/* a 2 MiB page: the PDE is the leaf and gets the dirty bit */
+	set64(PD + 5 * 8, 0x200000 | PS | P | RW);
+	KUNIT_ASSERT_EQ(test, gwalk(test, &pg, (gva & ~0x3fffffffULL) + 5 * 0x200000 + 0x1234,
+				    WR, &w), 0);
+	KUNIT_EXPECT_EQ(test, w.gpa, 0x201234ULL);
+	KUNIT_EXPECT_EQ(test, w.leaf, 2);
+	KUNIT_EXPECT_EQ(test, get64(PD + 5 * 8) & (A_BIT | D_BIT), A_BIT | D_BIT);
+}
+
+static void walk_reserved(struct kunit *test)
+{
+	struct lv_paging pg = long_mode(true, false);
+	const u64 gva = 0x403000;
+	unsigned int pb = boot_cpu_data.x86_phys_bits;
+	struct lv_walk w;
+
+	map4k(gva, 0x50000, P | RW, P | RW);
+	if (pb < 52) {
+		set64(PT + idx(gva, 1) * 8, 0x50000 | P | RW | BIT_ULL(pb));
+		KUNIT_EXPECT_EQ(test, gwalk(test, &pg, gva, WR, &w), -EFAULT);
+		KUNIT_EXPECT_EQ(test, w.error, PF_P | LV_PF_RSVD | WR);
+	}
+	/* XD without EFER.NXE is reserved */
+	set64(PT + idx(gva, 1) * 8, 0x50000 | P | RW | XD);
+	KUNIT_EXPECT_EQ(test, gwalk(test, &pg, gva, 0, &w), -EFAULT);
+	KUNIT_EXPECT_EQ(test, w.error, PF_P | LV_PF_RSVD);
+	pg.efer |= EFER_NX;
+	KUNIT_EXPECT_EQ(test, gwalk(test, &pg, gva, 0, &w), 0);
+	KUNIT_EXPECT_FALSE(test, w.exec);
+	/* PS in a PML4E; low bits of a 2 MiB page's address */
+	set64(PML4 + idx(gva, 4) * 8, PDPT | P | RW | PS);
+	KUNIT_EXPECT_EQ(test, gwalk(test, &pg, gva, 0, &w), -EFAULT);
+	KUNIT_EXPECT_EQ(test, w.error, PF_P | LV_PF_RSVD);
+	set64(PML4 + idx(gva, 4) * 8, PDPT | P | RW);
+	set64(PD + idx(gva, 2) * 8, 0x200000 | BIT_ULL(13) | PS | P | RW);
+	KUNIT_EXPECT_EQ(test, gwalk(test, &pg, gva, FETCH, &w), -EFAULT);
+	KUNIT_EXPECT_EQ(test, w.error, PF_P | LV_PF_RSVD | LV_PF_FETCH);
+}
+
+/* every combination of access, U/S, R/W, XD, CR0.WP, SMEP, SMAP, AC */
+static void permission_combination(struct kunit *test)
+{
+	unsigned int n = 0, acc, bits, ctl;
+
+	for (ctl = 0; ctl < 8; ctl++) {
+		struct lv_paging pg = long_mode(ctl & 1, true);
+
+		pg.cr4 |= (ctl & 2 ? X86_CR4_SMEP : 0) | (ctl & 4 ? X86_CR4_SMAP : 0);
+		for (acc = 0; acc < 16; acc++) {
+			unsigned int a = (acc & 1 ? WR : 0) | (acc & 2 ? USR : 0) |
+					 (acc & 4 ? FETCH : 0) | (acc & 8 ? AC : 0);
+			bool want;
+
+			if ((a & WR) && (a & FETCH))
+				continue;
+			for (bits = 0; bits < 8; bits++) {
+				bool u = bits & 1, rw = bits & 2, x = !(bits & 4);
+
+				if (a & USR)
+					want = u && (!(a & WR) || rw) && (!(a & FETCH) || x);
+				else if (a & FETCH)
+					want = x && !(u && (ctl & 2));
+				else
+					want = !(u && (ctl & 4) && !(a & AC)) &&
+					       (!(a & WR) || rw || !(ctl & 1));
+				KUNIT_EXPECT_EQ_MSG(test, lv_paging_check(&pg, a, u, rw, x), want,
+						    "ctl %u access 0x%x u %d rw %d x %d", ctl, a, u, rw, x);
+				n++;
+			}
+		}
+	}
+	KUNIT_EXPECT_EQ(test, n, 8U * 12 * 8);
+}
+
+static void error_codes(struct kunit *test)
+{
+	struct lv_paging pg = long_mode(true, true);
+	struct lv_paging p32 = { .cr0 = X86_CR0_PE | X86_CR0_PG, .cr4 = 0 };
+
+	KUNIT_EXPECT_EQ(test, lv_paging_error(&pg, WR | USR, true, false), PF_P | WR | USR);
+	KUNIT_EXPECT_EQ(test, lv_paging_error(&pg, FETCH, false, false), (u32)LV_PF_FETCH);
+	KUNIT_EXPECT_EQ(test, lv_paging_error(&pg, 0, true, true), PF_P | LV_PF_RSVD);
+	/* I/D only with NXE (PAE paging) or SMEP */
+	pg.efer &= ~EFER_NX;
+	KUNIT_EXPECT_EQ(test, lv_paging_error(&pg, FETCH | USR, true, false), PF_P | USR);
+	pg.cr4 |= X86_CR4_SMEP;
+	KUNIT_EXPECT_EQ(test, lv_paging_error(&pg, FETCH, true, false), PF_P | LV_PF_FETCH);
+	KUNIT_EXPECT_EQ(test, lv_paging_error(&p32, FETCH, false, false), 0U);
+	p32.efer = EFER_NX;
+	KUNIT_EXPECT_EQ(test, lv_paging_error(&p32, FETCH, false, false), 0U);
+	KUNIT_EXPECT_EQ(test, lv_paging_mode(&p32), (unsigned int)LV_PAGING_32);
+	KUNIT_EXPECT_EQ(test, lv_paging_mode(&pg), (unsigned int)LV_PAGING_4LEVEL);
+}
+
+/* 32-bit paging through lv_walk_guest(): tables, 4-byte A/D, PSE-36 */
+static void walk_32bit(struct kunit *test)
+{
+	struct lv_paging pg = {
+		.cr0 = X86_CR0_PE | X86_CR0_PG | X86_CR0_WP,
+		.cr3 = 0x2000,
+		.cr4 = X86_CR4_PSE,
+	};
+	struct lv_walk w;
+	u32 e;
+
+	set32(0x2000 + 0x302 * 4, 0x3000 | P | RW | US);
+	set32(0x3000 + 0x001 * 4, 0x45000 | P | RW | US);
+	KUNIT_ASSERT_EQ(test, gwalk(test, &pg, 0xc0801234, WR | USR, &w), 0);
+	KUNIT_EXPECT_EQ(test, w.gpa, 0x45234ULL);
+	KUNIT_EXPECT_EQ(test, w.top, 2);
+	KUNIT_EXPECT_EQ(test, w.table[2], 0x2000ULL);
+	KUNIT_EXPECT_EQ(test, w.table[1], 0x3000ULL);
+	memcpy(&e, fake_mem + 0x3000 + 4, 4);
+	KUNIT_EXPECT_EQ(test, e & (A_BIT | D_BIT), (u32)(A_BIT | D_BIT));
+	memcpy(&e, fake_mem + 0x2000 + 0x302 * 4, 4);
+	KUNIT_EXPECT_EQ(test, e & (A_BIT | D_BIT), (u32)A_BIT);
+	/* a 4 MiB page with PSE-36 address bits 39:32 = 0x12 */
+	set32(0x2000 + 0x100 * 4, 0x00c00000 | (0x12 << 13) | PS | P | RW);
+	KUNIT_ASSERT_EQ(test, gwalk(test, &pg, 0x40012345, 0, &w), 0);
+	KUNIT_EXPECT_EQ(test, w.gpa, 0x1200c12345ULL);
+	KUNIT_EXPECT_EQ(test, w.leaf, 2);
+}
+
 static struct kunit_case lv_paging_cases[] = {
+	KUNIT_CASE(walk_ad_bits),
+	KUNIT_CASE(walk_reserved),
+	KUNIT_CASE(permission_combination),
+	KUNIT_CASE(error_codes),
+	KUNIT_CASE(walk_32bit),
 	KUNIT_CASE(paging_off),
 	KUNIT_CASE(long_4k),
 	KUNIT_CASE(long_large_pages),

@@ -431,6 +431,14 @@ struct lv_vcpu_stats {
  *	(VT-d primary faults: an address outside the VM's memory, or a write
  *	to a read-only slot), counted up to this call
  * @assigned_devices: PCI devices assigned to the VM now (LV_ASSIGN_DEVICE)
+ * @shadow_roots: LV_VM_SHADOW: shadow address spaces (roots) cached
+ * @shadow_pages: LV_VM_SHADOW: shadow table pages allocated
+ * @shadow_faults: LV_VM_SHADOW: guest page faults that exited
+ * @shadow_injected: LV_VM_SHADOW: of those, faults given to the guest
+ *	(the rest filled in a shadow entry or went to MMIO)
+ * @shadow_zaps: LV_VM_SHADOW: guest writes to its own (write-protected)
+ *	page tables, each of which unprotected that table's shadow pages
+ *	until the next INVLPG or CR3 load
  */
 struct lv_vm_stats {
 	__u64 slots;
@@ -443,6 +451,11 @@ struct lv_vm_stats {
 	__u64 user_exits;
 	__u64 dma_faults;
 	__u64 assigned_devices;
+	__u64 shadow_roots;
+	__u64 shadow_pages;
+	__u64 shadow_faults;
+	__u64 shadow_injected;
+	__u64 shadow_zaps;
 };
 
 /* ---- device assignment (VT-d) -------------------------------------------- */

@@ -7,7 +7,10 @@
 #      hostile.sh                 (random-byte guests: the host survives)
 #      ACCEL=labvisor linux.sh    (the nested Debian kernel: needs the lab
 #                                 run with --add "$(tests/lab/guest-initramfs)")
-#   4. rmmod labvisor, modprobe kvm_intel, ACCEL=kvm guests.sh, ACCEL=kvm linux.sh
+#      shadow.sh labvisor         (shadow paging: paging.bin on both MMUs, the
+#                                 guests and the Debian kernel on --mmu shadow)
+#   4. rmmod labvisor, modprobe kvm_intel, ACCEL=kvm guests.sh, ACCEL=kvm linux.sh,
+#      shadow.sh kvm (paging.bin on kvm_intel ept=1, then reloaded with ept=0)
 #   5. the conflict test (module.sh conflict)
 # A part that is missing, or that exits non-zero without a FAIL line of its
 # own, is reported as a FAIL.  Each part starts with a "LAB-PART <name>" line;
@@ -55,6 +58,7 @@ part ioctl && run_sh ioctl - /lab/suite/ioctl.sh
 part research && run_sh research - /lab/suite/research.sh
 part hostile && run_sh hostile - /lab/suite/hostile.sh
 part linux-labvisor && run_sh linux-labvisor ACCEL=labvisor /lab/suite/linux.sh
+part shadow-labvisor && run_sh shadow-labvisor - /lab/suite/shadow.sh labvisor
 
 if part kvm-setup; then
 	t_begin rmmod-labvisor
@@ -83,6 +87,7 @@ fi
 
 part guests-kvm && run_sh guests-kvm ACCEL=kvm /lab/suite/guests.sh
 part linux-kvm && run_sh linux-kvm ACCEL=kvm /lab/suite/linux.sh
+part shadow-kvm && run_sh shadow-kvm - /lab/suite/shadow.sh kvm
 part conflict && run_sh conflict - /lab/suite/module.sh conflict
 echo "LAB-PART end"
 # exit status: 1 if anything failed

@@ -3,7 +3,9 @@
 #                    VM exists, reload
 #   smp              load, VMX on every CPU, CPU hotplug, a VM on CPU 1
 #                    (needs a lab with 2 CPUs)
-#   noept            load on a CPU without EPT; creating a VM must fail
+#   noept            load on a CPU without EPT; creating an EPT VM must fail,
+#                    a real-mode guest is refused (shadow paging has no
+#                    unrestricted guest; suite/shadow.sh noept runs the rest)
 #   conflict         with kvm_intel running a VM, insmod labvisor.ko must
 #                    fail with EBUSY; after that VM, it loads
 # Every test also fails if dmesg got Oops/BUG/WARNING/general protection
@@ -172,7 +174,7 @@ test_noept() {
 	t_exec timeout 30 lvctl run --mode real "$LV_GUEST_SPIN"
 	echo "$T_OUT" | tail -n 5 | sed 's/^/  | /'
 	if [ "$T_ST" != 2 ]; then
-		t_bad "lvctl run exited $T_ST, expected 2 (creating a VM must fail without EPT)"
+		t_bad "lvctl run exited $T_ST, expected 2 (real mode cannot run without EPT)"
 	elif ! echo "$T_OUT" | grep -q '^lvctl: '; then
 		t_bad "no 'lvctl: ' message explaining the failure"
 	elif ! echo "$T_OUT" | grep -iqE 'ept|create'; then

@@ -1,0 +1,167 @@
+# Shadow paging (kmod/shadow) in the lab.
+#
+#   sh shadow.sh labvisor   labvisor.ko loaded on a CPU with EPT (haswell):
+#       shadow/paging-ept, shadow/paging-shadow
+#                  tests/guests/paging.bin (4-level paging from the inside)
+#                  with --mmu ept and --mmu shadow: PASS, and the same
+#                  verdict lines in both (kept in $REF for the kvm runs)
+#       shadow/<guest>  the test guests that start in protected or long
+#                  mode, with --mmu shadow
+#       shadow/real-mode-refused  a real-mode guest on --mmu shadow: lvctl
+#                  exits 2 and says why (no unrestricted guest without EPT)
+#       shadow/linux  the nested Debian guest with --mmu shadow: init runs,
+#                  its virtio-blk checksum and write, a line echoed on the
+#                  serial console, poweroff; the shadow MMU counters
+#   sh shadow.sh kvm        kvm_intel loaded (ept=1):
+#       shadow/kvm-paging-ept     paging.bin on kvm with EPT
+#       shadow/kvm-paging-shadow  kvm_intel reloaded with ept=0 (its shadow
+#                  MMU), paging.bin again; then kvm_intel is reloaded as it
+#                  was.  Both with the verdict lines of the labvisor runs.
+#   sh shadow.sh noept      a CPU without EPT (core2_penryn): shadow is the
+#       default; the same guests and the Linux guest (names noept/...)
+# Exit status 1 when a test failed.
+. /lab/suite/lib.sh
+sh_fails0=$(cat "$T_FAILFILE" 2>/dev/null | wc -l)
+
+G=${LAB_GUESTS:-/lab/guests}
+LG=${LINUX_GUEST_DIR:-/lab/extra/linux-guest}
+REF=/tmp/shadow-paging.ref
+WHAT=${1:-labvisor}
+PFX=shadow
+[ "$WHAT" = noept ] && PFX=noept
+
+# the lines that say what the paging guest found
+verdict() { printf '%s\n' "$1" | tr -d '\r' | grep -E '^(PASS |FAIL |paging: )'; }
+
+# paging NAME ACCEL MMU: run paging.bin, compare with $REF if it exists
+paging() {
+	local name=$1 accel=$2 mmu=$3 v
+	t_begin "$name"
+	t_exec timeout 120 lvctl run --accel "$accel" ${mmu:+--mmu $mmu} --stats \
+		--mode long64 "$G/paging.bin"
+	v=$(verdict "$T_OUT")
+	printf '%s\n' "$T_OUT" | grep -E '^(paging: |lvctl: shadow MMU)' | sed 's/^/  /'
+	[ "$T_ST" = 1 ] || t_bad "exit status $T_ST, want 1 ($(printf '%s\n' "$T_OUT" | grep -E '^(FAIL |lvctl: )' | head -n 3 | tr '\n' ' '))"
+	printf '%s\n' "$v" | grep -q '^PASS paging$' || t_bad "no PASS paging line"
+	printf '%s\n' "$v" | grep -q '^FAIL ' && t_bad "$(printf '%s\n' "$v" | grep '^FAIL ' | head -n 2 | tr '\n' ' ')"
+	if [ -f "$REF" ]; then
+		[ "$v" = "$(cat "$REF")" ] || t_bad "verdict differs from the first run's: $(echo "$v" | tr '\n' ' ') vs $(tr '\n' ' ' < "$REF")"
+	elif [ -z "$T_WHY" ]; then
+		echo "$v" > "$REF"
+	fi
+	[ -z "$T_WHY" ] || printf '%s\n' "$T_OUT" | tail -n 15 | sed 's/^/  | /'
+	t_end
+}
+
+# guest NAME WANT-STATUS REGEX LVCTL-ARGS...: one guest on the shadow MMU
+guest() {
+	local name=$1 want=$2 re=$3
+	shift 3
+	t_begin "$PFX/$name"
+	t_exec timeout 60 lvctl run --mmu shadow "$@"
+	[ "$T_ST" = "$want" ] || t_bad "exit status $T_ST, want $want"
+	printf '%s\n' "$T_OUT" | tr -d '\r' | grep -qE "$re" || t_bad "no line /$re/"
+	printf '%s\n' "$T_OUT" | grep -q '^FAIL ' && t_bad "$(printf '%s\n' "$T_OUT" | grep '^FAIL ' | head -n 1)"
+	[ -z "$T_WHY" ] || printf '%s\n' "$T_OUT" | tail -n 12 | sed 's/^/  | /'
+	t_end
+}
+
+guests() {
+	guest prot32 1 '^PASS prot32' --mode prot32 "$G/prot32.bin"
+	guest long64 1 '^PASS long64' --mode long64 "$G/long64.bin"
+	guest hello 1 '^PASS hello' --mem 64M --cmdline "shadow" "$G/hello.elf"
+	guest multiboot 1 '^PASS multiboot' --mem 64M --cmdline "x=1 y=2" \
+		--module "$G/multiboot-module.bin,modstr" "$G/multiboot.elf"
+	guest io 1 '^PASS io' "$G/io.elf"
+	guest mmio 1 '^PASS mmio' --mode long64 "$G/mmio.bin"
+	guest msr 1 '^PASS msr' "$G/msr.elf"
+	guest vmcall 1 '^PASS vmcall' "$G/vmcall.elf"
+	guest apic 1 '^PASS apic$' --irqchip "$G/apic.elf"
+	dd if=/dev/zero of=/tmp/sh-vblk.img bs=512 count=64 2>/dev/null
+	guest virtio-blk 1 '^PASS virtio-blk' --mode long64 --disk /tmp/sh-vblk.img "$G/virtio-blk.bin"
+	rm -f /tmp/sh-vblk.img
+	guest real-mode-refused 2 'real mode needs EPT' --mode real "$G/real-hello.bin"
+}
+
+# the Linux guest: disk, console echo, poweroff
+linux() {
+	local disk=/tmp/sh-disk.img fifo=/tmp/sh-in log=/tmp/sh-lx.log sum line pid
+	t_begin "$PFX/linux"
+	if [ ! -f "$LG/vmlinuz" ] || [ ! -f "$LG/initrd" ]; then
+		t_bad "$LG/vmlinuz or initrd missing (tests/lab/guest-initramfs)"
+		t_end
+		return
+	fi
+	dd if=/dev/urandom of=$disk bs=1048576 count=8 2>/dev/null
+	sum=$(sha256sum $disk | cut -d' ' -f1)
+	line="hello-from-the-shadow-$$"
+	rm -f $fifo $log
+	mkfifo $fifo
+	(
+		exec 3>$fifo
+		n=0
+		while ! grep -q '^GUEST-ECHO-READY' $log 2>/dev/null && [ $n -lt 400 ]; do
+			n=$((n + 1))
+			sleep 1
+		done
+		sleep 1
+		echo "$line" >&3
+		sleep 400
+	) &
+	pid=$!
+	t0=$(cut -d' ' -f1 /proc/uptime)
+	timeout -s INT -k 30 400 lvctl run --mmu shadow --stats --cpus 1 --mem 256M \
+		--kernel "$LG/vmlinuz" --initrd "$LG/initrd" --disk $disk \
+		--append "console=ttyS0 quiet lvblk=$sum lvtest=blk,echo,poweroff" \
+		<$fifo > $log 2>&1
+	st=$?
+	kill $pid 2>/dev/null
+	wait $pid 2>/dev/null
+	out=$(tr -d '\r' < $log)
+	echo "  lvctl exit $st after $(echo "$(cut -d' ' -f1 /proc/uptime) - $t0" | bc 2>/dev/null || echo '?') s"
+	printf '%s\n' "$out" | grep -E '^(GUEST-|lvctl: (stop|shadow MMU|exits: total))' | sed 's/^/  /'
+	[ "$st" = 0 ] || t_bad "lvctl exit status $st, want 0"
+	for re in '^GUEST-INIT-OK Linux' '^GUEST-BLK-READ-OK' '^GUEST-BLK-WRITE-OK' \
+		  "^GUEST-ECHO $line\$" 'lvctl: stop: guest powered off' \
+		  'lvctl: shadow MMU: [0-9]+ root\(s\), [0-9]+ table page\(s\); [1-9][0-9]* page fault'; do
+		printf '%s\n' "$out" | grep -qE "$re" || t_bad "no line /$re/"
+	done
+	bad=$(printf '%s\n' "$out" | grep -E '^GUEST-FAIL|WARNING:|BUG:|Oops|Call Trace' | head -n 2)
+	[ -z "$bad" ] || t_bad "$bad"
+	[ -z "$T_WHY" ] || printf '%s\n' "$out" | tail -n 20 | sed 's/^/  | /'
+	t_end
+	rm -f $disk $fifo $log
+}
+
+kvm_reload() {
+	rmmod kvm_intel 2>/dev/null
+	modprobe kvm_intel "$@"
+}
+
+case $WHAT in
+labvisor)
+	rm -f "$REF"
+	paging shadow/paging-ept labvisor ept
+	paging shadow/paging-shadow labvisor shadow
+	guests
+	linux
+	;;
+kvm)
+	paging shadow/kvm-paging-ept kvm ept
+	t_begin shadow/kvm-ept0-load
+	t_exec kvm_reload ept=0
+	[ "$(cat /sys/module/kvm_intel/parameters/ept 2>/dev/null)" = N ] ||
+		t_bad "kvm_intel did not load with ept=0: $T_OUT"
+	t_end && paging shadow/kvm-paging-shadow kvm shadow
+	kvm_reload
+	;;
+noept)
+	paging noept/paging labvisor ""
+	guests
+	linux
+	;;
+*)
+	t_fail shadow "unknown argument '$WHAT' (labvisor, kvm or noept)"
+	;;
+esac
+[ "$(cat "$T_FAILFILE" 2>/dev/null | wc -l)" = "$sh_fails0" ]
