@@ -422,8 +422,11 @@ hook.o: /work/wt-int/kmod/core/hook.c \
  /work/wt-int/uapi/linux/labvisor.h /work/wt-int/kmod/core/../vmx/vmx.h \
  /usr/src/linux-headers-6.1.0-57-common/arch/x86/include/asm/vmx.h \
  /usr/src/linux-headers-6.1.0-57-common/arch/x86/include/uapi/asm/vmx.h \
- /work/wt-int/kmod/core/../ept/ept.h /work/wt-int/kmod/core/lapic.h \
- /work/wt-int/kmod/core/stats.h \
+ /work/wt-int/kmod/core/../ept/ept.h \
+ /work/wt-int/kmod/core/../shadow/shadow.h \
+ /usr/src/linux-headers-6.1.0-57-common/include/linux/hashtable.h \
+ /usr/src/linux-headers-6.1.0-57-common/include/linux/hash.h \
+ /work/wt-int/kmod/core/lapic.h /work/wt-int/kmod/core/stats.h \
  /usr/src/linux-headers-6.1.0-57-common/include/linux/debugfs.h \
  /usr/src/linux-headers-6.1.0-57-common/include/linux/fs.h \
  /usr/src/linux-headers-6.1.0-57-common/include/linux/wait_bit.h \
@@ -435,7 +438,6 @@ hook.o: /work/wt-int/kmod/core/hook.c \
  /usr/src/linux-headers-6.1.0-57-common/include/linux/bit_spinlock.h \
  /usr/src/linux-headers-6.1.0-57-common/include/linux/lockref.h \
  /usr/src/linux-headers-6.1.0-57-common/include/linux/stringhash.h \
- /usr/src/linux-headers-6.1.0-57-common/include/linux/hash.h \
  /usr/src/linux-headers-6.1.0-57-common/include/linux/path.h \
  /usr/src/linux-headers-6.1.0-57-common/include/linux/list_lru.h \
  /usr/src/linux-headers-6.1.0-57-common/include/linux/shrinker.h \

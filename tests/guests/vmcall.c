@@ -6,7 +6,7 @@
  * truncates arguments and results outside 64-bit mode (KVM does).
  *
  * labvisor (uapi/linux/labvisor.h):
- *   LV_HC_API_VERSION (0) returns LV_API_VERSION = 2;
+ *   LV_HC_API_VERSION (0) returns LV_API_VERSION = 3;
  *   LV_HC_USER (1) goes to lvctl, which returns args sum + 1;
  *   unknown numbers return LV_HC_ENOSYS = -1000.
  * kvm (Documentation/virt/kvm/x86/hypercalls.rst): only what KVM
@@ -70,7 +70,7 @@ static void check_labvisor(void)
 	u32 r;
 
 	r = vmcall(LV_HC_API_VERSION, 0, 0, 0, 0);
-	CHECK(r == 2, "LV_HC_API_VERSION returned 0x%x, not 2", r);
+	CHECK(r == 3, "LV_HC_API_VERSION returned 0x%x, not 3", r);
 	for (unsigned i = 0; i < ARRAY_SIZE(args); i++) {
 		const u32 *a = args[i];
 		u32 want = a[0] + a[1] + a[2] + a[3] + 1;

@@ -18,7 +18,7 @@
 #include <linux/ioctl.h>
 #include <linux/types.h>
 
-#define LV_API_VERSION		2
+#define LV_API_VERSION		3
 
 #define LV_IOC_MAGIC		0xB7
 
