@@ -53,7 +53,8 @@
 /* the only capability bits this header knows */
 #define LV_CAP_ALL	(LV_CAP_EPT | LV_CAP_VPID | LV_CAP_UNRESTRICTED | \
 			 LV_CAP_EPT_2M | LV_CAP_SHADOW | LV_CAP_LAPIC | \
-			 LV_CAP_IOEVENTFD | LV_CAP_IRQFD | LV_CAP_VTD)
+			 LV_CAP_IOEVENTFD | LV_CAP_IRQFD | LV_CAP_VTD | \
+			 LV_CAP_EXIT_STATS | LV_CAP_TRACE | LV_CAP_EXIT_POLICY)
 
 static int failures;
 static char why[512];
