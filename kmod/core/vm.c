@@ -179,6 +179,10 @@ int lv_vm_create(u32 mode)
 		return -EINVAL;
 	}
 	/* without VMX a VM holds memory and devices, but no vCPU */
+	if (mode == LV_VM_SHADOW && !lv_have_vmx) {
+		lv_warn("LV_CREATE_VM: shadow paging needs VMX, which this CPU lacks\n");
+		return -EOPNOTSUPP;
+	}
 	if (mode == LV_VM_EPT && lv_have_vmx &&
 	    (!lv_vmx.has_ept || !lv_vmx.has_ug || !lv_vmx.has_efer_pat)) {
 		lv_warn("LV_CREATE_VM: this CPU lacks %s, which EPT VMs need; create an LV_VM_SHADOW VM\n",
