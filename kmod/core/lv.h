@@ -18,6 +18,7 @@
 #include <linux/ratelimit.h>
 #include <linux/spinlock.h>
 #include <linux/wait.h>
+#include <linux/jump_label.h>
 #include <asm/fpu/api.h>
 #include <uapi/linux/labvisor.h>
 
@@ -28,6 +29,7 @@
 #include "../vmx/policy.h"
 
 #define LV_MAX_VCPUS		8
+#define LV_HOOK_MAX_RANGES	8
 #define LV_MAX_SLOTS		32
 #define LV_RUN_IO_DATA_OFFSET	512
 #define LV_RUN_IO_DATA_MAX	(PAGE_SIZE - LV_RUN_IO_DATA_OFFSET)
@@ -69,6 +71,16 @@ struct lv_memslots {
 };
 
 /**
+ * struct lv_wp_range - guest-physical range write-protected for the hook
+ * @gpa: first address
+ * @len: bytes
+ */
+struct lv_wp_range {
+	u64 gpa;
+	u64 len;
+};
+
+/**
  * struct lv_vm - a virtual machine
  * @kref: held by the VM fd and by each vCPU
  * @lock: serialises slot changes and vCPU creation
@@ -84,6 +96,8 @@ struct lv_memslots {
  * @policy: the VM's exit policy (RCU; NULL: the defaults)
  * @cpuid_overrides: LV_SET_CPUID table (RCU)
  * @msr_overrides: LV_SET_MSR_OVERRIDES table (RCU)
+ * @wp: ranges lv_hook_protect_gpa() protected (appended under @lock)
+ * @nr_wp: entries of @wp in use
  * @pid: the process that created the VM
  * @debugfs: the VM's debugfs directory
  */
@@ -106,6 +120,8 @@ struct lv_vm {
 	struct lv_exit_policy __rcu *policy;
 	struct lv_cpuid_overrides __rcu *cpuid_overrides;
 	struct lv_msr_overrides __rcu *msr_overrides;
+	struct lv_wp_range wp[LV_HOOK_MAX_RANGES];
+	unsigned int nr_wp;
 	pid_t pid;
 	struct dentry *debugfs;
 };
@@ -243,6 +259,13 @@ struct lv_vcpu {
 
 /* main.c */
 extern u64 lv_host_xcr0;
+
+/* hook.c: the experiment hook API (hook.h) */
+DECLARE_STATIC_KEY_FALSE(lv_hook_active);
+int lv_hook_slot_mapped(struct lv_vm *vm, const struct lv_slot *s);
+bool lv_hook_protected(struct lv_vcpu *vcpu, u64 gpa, unsigned int len);
+int lv_hook_call_exit(struct lv_vcpu *vcpu, u16 reason);
+void lv_hook_vm_event(struct lv_vm *vm, bool created);
 
 /* vm.c */
 int lv_vm_create(u32 mode);

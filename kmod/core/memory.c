@@ -157,6 +157,8 @@ static int slot_map(struct lv_vm *vm, struct lv_slot *s)
 	err = lv_ept_map(&vm->ept, s->gpa, pfns, s->npages, prot,
 			 lv_vmx.has_ept_2m);
 	kvfree(pfns);
+	if (!err)
+		err = lv_hook_slot_mapped(vm, s);
 	if (err)
 		lv_ept_unmap(&vm->ept, s->gpa, s->npages);
 	return err;

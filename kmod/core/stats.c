@@ -124,11 +124,12 @@ void lv_stats_vcpu_free(struct lv_vcpu *vcpu)
 }
 
 static void add_stats(struct lv_exit_reason_stats *to,
-		      const struct lv_exit_reason_stats *from)
+		      const struct lv_exit_clock *c, unsigned int r)
 {
+	const struct lv_exit_reason_stats *from = &c->xs[r];
 	unsigned int i;
 
-	to->count += READ_ONCE(from->count);
+	to->count += lv_exit_count(c, r);
 	to->user_count += READ_ONCE(from->user_count);
 	to->kernel_ticks += READ_ONCE(from->kernel_ticks);
 	to->user_ticks += READ_ONCE(from->user_ticks);
@@ -146,7 +147,7 @@ static void collect(struct lv_vm *vm, struct lv_vcpu *vcpu, unsigned int r,
 
 	memset(out, 0, sizeof(*out));
 	if (vcpu) {
-		add_stats(out, &vcpu->clock.xs[r]);
+		add_stats(out, &vcpu->clock, r);
 		return;
 	}
 	rcu_read_lock();
@@ -154,7 +155,7 @@ static void collect(struct lv_vm *vm, struct lv_vcpu *vcpu, unsigned int r,
 		struct lv_vcpu *v = rcu_dereference(vm->vcpus[i]);
 
 		if (v)
-			add_stats(out, &v->clock.xs[r]);
+			add_stats(out, &v->clock, r);
 	}
 	rcu_read_unlock();
 }

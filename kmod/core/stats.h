@@ -20,18 +20,17 @@ struct lv_vcpu;
 /**
  * struct lv_exit_clock - the exit whose cost is being measured
  * @xs: statistics by basic exit reason (LV_NR_EXIT_REASONS entries)
- * @tsc_exit: host TSC at that exit
+ * @tsc_exit: host TSC at that exit, plus the time user space held the
+ *	vCPU since
  * @tsc_user: host TSC when LV_RUN returned to user space after it, or 0
- * @user_ticks: time user space held the vCPU since that exit
  * @reason: its basic exit reason
- * @open: an exit waits for its kernel cost
+ * @open: an exit waits for its kernel cost; it is counted with it
  * @to_user: that exit went to user space
  */
 struct lv_exit_clock {
 	struct lv_exit_reason_stats *xs;
 	u64 tsc_exit;
 	u64 tsc_user;
-	u64 user_ticks;
 	u16 reason;
 	bool open;
 	bool to_user;
@@ -55,9 +54,16 @@ struct lv_trace {
 
 static __always_inline unsigned int lv_hist_bucket(u64 ticks)
 {
-	unsigned int b = ticks ? ilog2(ticks) : 0;
+	unsigned int b = ilog2(ticks | 1);
 
 	return b < LV_HIST_BUCKETS ? b : LV_HIST_BUCKETS - 1;
+}
+
+/* exits of @r so far: the one being timed is counted at the next entry */
+static inline u64 lv_exit_count(const struct lv_exit_clock *c, unsigned int r)
+{
+	return READ_ONCE(c->xs[r].count) +
+	       (READ_ONCE(c->open) && READ_ONCE(c->reason) == r);
 }
 
 int lv_stats_vcpu_init(struct lv_vcpu *vcpu);

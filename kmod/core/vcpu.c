@@ -119,7 +119,7 @@ static long vcpu_get_stats(struct lv_vcpu *vcpu, void __user *argp)
 
 	st.exits = 0;
 	for (r = 0; r < LV_NR_EXIT_REASONS; r++) {
-		st.by_reason[r] = vcpu->clock.xs[r].count;
+		st.by_reason[r] = lv_exit_count(&vcpu->clock, r);
 		st.exits += st.by_reason[r];
 	}
 	return copy_to_user(argp, &st, sizeof(st)) ? -EFAULT : 0;

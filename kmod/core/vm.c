@@ -17,6 +17,7 @@ static void vm_free(struct kref *kref)
 {
 	struct lv_vm *vm = container_of(kref, struct lv_vm, kref);
 
+	lv_hook_vm_event(vm, false);
 	lv_debugfs_vm_remove(vm);
 	lv_irqfd_release_all(vm);
 	lv_ioeventfd_release_all(vm);
@@ -203,6 +204,7 @@ int lv_vm_create(u32 mode)
 		err = fd;
 		goto fail;
 	}
+	lv_hook_vm_event(vm, true);
 	return fd;
 
 fail:

@@ -229,6 +229,58 @@ next:
 	}
 }
 
+/* replace the 2 MiB leaf *@e by a table of 512 4 KiB leaves */
+static int split_2m(struct lv_ept *ept, u64 *e)
+{
+	u64 *t = alloc_table(ept);
+	u64 leaf = *e & ~LV_EPT_LARGE;
+	unsigned int i;
+
+	if (!t)
+		return -ENOMEM;
+	for (i = 0; i < PAGES_2M; i++)
+		t[i] = leaf + ((u64)i << 12);
+	*e = __pa(t) | LV_EPT_RWX;
+	ept->nr_2m--;
+	ept->nr_4k += PAGES_2M;
+	return 0;
+}
+
+/**
+ * lv_ept_write_protect() - take write access away from mapped pages
+ * @ept: the hierarchy
+ * @gpa: first guest physical address, 4 KiB aligned
+ * @npages: number of pages
+ *
+ * 2 MiB mappings the range touches are split; pages not mapped are
+ * skipped.  The caller must INVEPT.
+ *
+ * Return: 0 or -ENOMEM (what was done stays done).
+ */
+int lv_ept_write_protect(struct lv_ept *ept, u64 gpa, unsigned long npages)
+{
+	unsigned long i;
+
+	for (i = 0; i < npages; i++) {
+		u64 addr = gpa + ((u64)i << 12);
+		u64 *t = ept->root;
+		unsigned int l;
+
+		for (l = LV_EPT_LEVELS; l > 1; l--) {
+			u64 *e = &t[index_at(addr, l)];
+
+			if (!present(*e))
+				break;
+			if ((*e & LV_EPT_LARGE) && split_2m(ept, e))
+				return -ENOMEM;
+			t = table_of(*e);
+		}
+		if (l == 1)
+			t[index_at(addr, 1)] &= ~LV_EPT_W;
+	}
+	return 0;
+}
+
 /**
  * lv_ept_lookup() - translate a guest physical address
  * @ept: the hierarchy

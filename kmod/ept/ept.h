@@ -37,6 +37,7 @@ u64 lv_ept_eptp(const struct lv_ept *ept);
 int lv_ept_map(struct lv_ept *ept, u64 gpa, const unsigned long *pfns,
 	       unsigned long npages, u64 prot, bool allow_2m);
 void lv_ept_unmap(struct lv_ept *ept, u64 gpa, unsigned long npages);
+int lv_ept_write_protect(struct lv_ept *ept, u64 gpa, unsigned long npages);
 u64 lv_ept_lookup(const struct lv_ept *ept, u64 gpa, unsigned int *level);
 
 #endif /* LV_EPT_H */

@@ -212,18 +212,14 @@ static __always_inline void lv_cpuid(struct lv_vcpu *vcpu, u32 leaf, u32 sub,
  */
 int lv_handle_cpuid(struct lv_vcpu *vcpu)
 {
-	u32 a, b, c, d, o[4];
+	u32 a, b, c, d;
 
-	/* 32-bit results zero-extend into the 64-bit registers */
+	/* an override (policy.c) sets the registers itself */
 	if (unlikely(rcu_access_pointer(vcpu->vm->cpuid_overrides)) &&
-	    lv_policy_cpuid(vcpu, vcpu->regs[LV_RAX], vcpu->regs[LV_RCX], o)) {
-		a = o[0];
-		b = o[1];
-		c = o[2];
-		d = o[3];
-	} else {
-		lv_cpuid(vcpu, vcpu->regs[LV_RAX], vcpu->regs[LV_RCX], &a, &b, &c, &d);
-	}
+	    lv_policy_cpuid(vcpu))
+		return lv_skip_insn(vcpu);
+	/* 32-bit results zero-extend into the 64-bit registers */
+	lv_cpuid(vcpu, vcpu->regs[LV_RAX], vcpu->regs[LV_RCX], &a, &b, &c, &d);
 	vcpu->regs[LV_RAX] = a;
 	vcpu->regs[LV_RBX] = b;
 	vcpu->regs[LV_RCX] = c;

@@ -15,6 +15,7 @@
 #include <asm/processor-flags.h>
 #include <asm/traps.h>
 
+#include "../core/hook.h"
 #include "../core/lv.h"
 #include "../virtio/eventfd.h"
 #include "decode.h"
@@ -607,6 +608,14 @@ static int handle_ept_violation(struct lv_vcpu *vcpu)
 		return finish_mmio_read(vcpu, val);
 	}
 
+	/* RAM an experiment hook write-protected: perform the write */
+	if (insn.is_write && unlikely(READ_ONCE(vcpu->vm->nr_wp)) &&
+	    lv_hook_protected(vcpu, gpa, insn.size) &&
+	    !lv_gpa_write(vcpu->vm, gpa, &val, insn.size)) {
+		lv_advance_rip(vcpu, insn.len);
+		return 1;
+	}
+
 	run->exit_reason = LV_EXIT_MMIO;
 	run->mmio.gpa = gpa;
 	run->mmio.len = insn.size;
@@ -707,25 +716,6 @@ static const lv_exit_handler_t lv_exit_handlers[] = {
 static int handle_exit(struct lv_vcpu *vcpu, u16 reason);
 
 /**
- * lv_exit_fastpath() - handle an exit that needs no host work
- * @vcpu: the vCPU
- * @reason: full exit reason
- *
- * Runs with interrupts off, right after the exit; the caller re-enters the
- * guest at once.  Only exits whose handler touches nothing but the VMCS and
- * the vCPU, and never leaves to user space, qualify.
- *
- * Return: true if the exit was handled.
- */
-bool lv_exit_fastpath(struct lv_vcpu *vcpu, u32 reason)
-{
-	if (reason != EXIT_REASON_CPUID || !vcpu->cpuid_fastpath)
-		return false;
-	lv_handle_cpuid(vcpu);
-	return true;
-}
-
-/**
  * lv_exit_dispatch() - handle one VM exit
  * @vcpu: the vCPU
  * @reason: basic exit reason
@@ -736,6 +726,9 @@ int lv_exit_dispatch(struct lv_vcpu *vcpu, u16 reason)
 {
 	vcpu->run->hw_exit_reason = reason;
 	reinject_vectoring();
+	if (static_branch_unlikely(&lv_hook_active) &&
+	    lv_hook_call_exit(vcpu, reason) == LV_HOOK_HANDLED)
+		return 1;
 	if (unlikely(vcpu->forward[0] | vcpu->forward[1]) && reason < 128 &&
 	    (vcpu->forward[reason / 64] & BIT_ULL(reason % 64)))
 		return lv_forward_exit(vcpu, reason);

@@ -9,7 +9,6 @@
 struct lv_vcpu;
 
 int lv_exit_dispatch(struct lv_vcpu *vcpu, u16 reason);
-bool lv_exit_fastpath(struct lv_vcpu *vcpu, u32 reason);
 int lv_exit_complete(struct lv_vcpu *vcpu);
 
 /* shared by the handlers (exit.c, msr.c, cpuid.c) */
@@ -73,6 +72,28 @@ static __always_inline void lv_advance_rip(struct lv_vcpu *vcpu, unsigned int le
 	if (unlikely(intr & (GUEST_INTR_STATE_STI | GUEST_INTR_STATE_MOV_SS)))
 		lv_vmwrite(GUEST_INTERRUPTIBILITY_INFO,
 			   intr & ~(GUEST_INTR_STATE_STI | GUEST_INTR_STATE_MOV_SS));
+}
+
+/**
+ * lv_exit_fastpath() - handle an exit that needs no host work
+ * @vcpu: the vCPU
+ * @reason: full exit reason
+ *
+ * Runs with interrupts off, right after the exit; the caller re-enters the
+ * guest at once.  Only exits whose handler touches nothing but the VMCS and
+ * the vCPU, and never leaves to user space, qualify: CPUID, unless it is
+ * forwarded to user space or an experiment hook wants every exit.  Inline:
+ * the fast path is a path length.
+ *
+ * Return: true if the exit was handled.
+ */
+static __always_inline bool lv_exit_fastpath(struct lv_vcpu *vcpu, u32 reason)
+{
+	if (reason != EXIT_REASON_CPUID || !vcpu->cpuid_fastpath ||
+	    static_branch_unlikely(&lv_hook_active))
+		return false;
+	lv_handle_cpuid(vcpu);
+	return true;
 }
 
 #endif /* LV_EXIT_H */

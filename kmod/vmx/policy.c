@@ -400,16 +400,14 @@ bad:
 }
 
 /**
- * lv_policy_cpuid() - the override of a CPUID leaf, if there is one
- * @vcpu: the vCPU
- * @fn: EAX input
- * @index: ECX input
- * @out: EAX, EBX, ECX, EDX
+ * lv_policy_cpuid() - answer a CPUID exit from the VM's overrides
+ * @vcpu: the vCPU, its EAX and ECX the CPUID input
  *
- * Return: true if @out holds the override.
+ * Return: true if an override matched: EAX..EDX hold it.
  */
-bool lv_policy_cpuid(struct lv_vcpu *vcpu, u32 fn, u32 index, u32 *out)
+bool lv_policy_cpuid(struct lv_vcpu *vcpu)
 {
+	u32 fn = vcpu->regs[LV_RAX], index = vcpu->regs[LV_RCX];
 	const struct lv_cpuid_overrides *t;
 	bool found = false;
 	unsigned int i;
@@ -422,10 +420,10 @@ bool lv_policy_cpuid(struct lv_vcpu *vcpu, u32 fn, u32 index, u32 *out)
 		if (e->function != fn ||
 		    ((e->flags & LV_CPUID_INDEXED) && e->index != index))
 			continue;
-		out[0] = e->eax;
-		out[1] = e->ebx;
-		out[2] = e->ecx;
-		out[3] = e->edx;
+		vcpu->regs[LV_RAX] = e->eax;
+		vcpu->regs[LV_RBX] = e->ebx;
+		vcpu->regs[LV_RCX] = e->ecx;
+		vcpu->regs[LV_RDX] = e->edx;
 		found = true;
 		break;
 	}

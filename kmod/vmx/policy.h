@@ -37,7 +37,7 @@ long lv_policy_set_vm(struct lv_vm *vm, void __user *argp);
 long lv_policy_set_vcpu(struct lv_vcpu *vcpu, void __user *argp);
 long lv_policy_set_cpuid(struct lv_vm *vm, void __user *argp);
 long lv_policy_set_msrs(struct lv_vm *vm, void __user *argp);
-bool lv_policy_cpuid(struct lv_vcpu *vcpu, u32 fn, u32 index, u32 *out);
+bool lv_policy_cpuid(struct lv_vcpu *vcpu);
 int lv_policy_msr(struct lv_vcpu *vcpu, u32 msr, bool write, u64 *val);
 void lv_policy_vm_free(struct lv_vm *vm);
 

@@ -192,8 +192,9 @@ static __always_inline void clock_entry(struct lv_vcpu *vcpu)
 
 	if (likely(c->open)) {
 		struct lv_exit_reason_stats *s = &c->xs[c->reason];
-		u64 cost = now - c->tsc_exit - c->user_ticks;
+		u64 cost = now - c->tsc_exit;
 
+		s->count++;
 		s->kernel_ticks += cost;
 		s->kernel_hist[lv_hist_bucket(cost)]++;
 		c->open = false;
@@ -204,19 +205,16 @@ static __always_inline void clock_entry(struct lv_vcpu *vcpu)
 		trace_lv_entry(vcpu->id, lv_vmread(GUEST_RIP));
 }
 
-/* right after an exit: count it and start its clock */
+/* right after an exit: start its clock (it is counted at the next entry) */
 static __always_inline void clock_exit(struct lv_vcpu *vcpu, u32 reason, u64 tsc)
 {
 	struct lv_exit_clock *c = &vcpu->clock;
 	u16 basic = reason;
 
 	if (likely(basic < LV_NR_EXIT_REASONS)) {
-		c->xs[basic].count++;
 		c->reason = basic;
 		c->tsc_exit = tsc;
-		c->user_ticks = 0;
 		c->open = true;
-		c->to_user = false;
 	}
 	if (unlikely(vcpu->trace.ring))
 		lv_trace_exit(vcpu, reason, tsc);
@@ -238,7 +236,7 @@ static void clock_from_user(struct lv_vcpu *vcpu)
 	c->tsc_user = 0;
 	if (!c->open)
 		return;
-	c->user_ticks += ticks;
+	c->tsc_exit += ticks;	/* the kernel cost leaves this time out */
 	if (c->to_user) {
 		s = &c->xs[c->reason];
 		s->user_ticks += ticks;
@@ -252,6 +250,7 @@ static void clock_to_user(struct lv_vcpu *vcpu, int ret)
 {
 	struct lv_exit_clock *c = &vcpu->clock;
 
+	c->to_user = false;
 	if (ret == 0 && c->open) {
 		c->to_user = true;
 		c->xs[c->reason].user_count++;

@@ -9,7 +9,7 @@
 	.globl exits_guest, exits_guest_end
 	.globl g_mix, g_mix_cpuid, g_isr, g_rdtsc, g_fwd_io, g_fwd_cpuid, g_cpuid_insn
 	.globl g_cpuid_ovr, g_msr, g_msr_fsbase, g_hlt, g_hlt_after
-	.globl g_desc, g_spin
+	.globl g_desc, g_spin, g_wp
 exits_guest:
 
 /*
@@ -151,6 +151,36 @@ g_desc:
 	out	%eax, $0xe0
 	lgdt	0x180020
 	sgdt	0x180030
+	out	%al, $0xe1
+	hlt
+
+/*
+ * 250 rounds of 4 writes (byte, word, dword, qword) into the page at
+ * 0x190000, 100 writes at 0x191000, then the values read back out
+ */
+g_wp:
+	mov	$250, %r8d
+	mov	$0x1122334455667788, %r9
+1:	movb	$0x5a, 0x190000
+	movw	$0x1234, 0x190010
+	movl	$0xdeadbeef, 0x190020
+	mov	%r9, 0x190ff8
+	dec	%r8d
+	jnz	1b
+	mov	$100, %r8d
+2:	movl	%r8d, 0x191000
+	dec	%r8d
+	jnz	2b
+	movzbl	0x190000, %eax
+	out	%eax, $0xe0
+	movzwl	0x190010, %eax
+	out	%eax, $0xe0
+	mov	0x190020, %eax
+	out	%eax, $0xe0
+	mov	0x190ff8, %rax
+	out	%eax, $0xe0
+	shr	$32, %rax
+	out	%eax, $0xe0
 	out	%al, $0xe1
 	hlt
 

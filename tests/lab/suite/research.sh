@@ -40,6 +40,25 @@ else
 	t_pass research-dmesg-clean
 fi
 
+# the hook API's example experiment: lv_wpcount.ko counts guest writes
+t_begin hook-module
+if [ ! -f /lab/lv_wpcount.ko ]; then
+	t_bad "/lab/lv_wpcount.ko missing (not built?)"
+else
+	t_exec insmod /lab/lv_wpcount.ko gpa=0x190000 len=4096
+	[ "$T_ST" = 0 ] || t_bad "insmod lv_wpcount.ko: $T_OUT"
+	{ timeout 300 "$bin" wpcount; echo "lv-exits-test: exit status $?"; } 2>&1 | tee "$log"
+	grep -q '^TEST hook-wpcount PASS' "$log" || ok=1
+	grep -q '^TEST hook-wpcount' "$log" || t_bad "lv-exits-test wpcount printed no result"
+	# the hook goes; VMs run as before
+	t_exec rmmod lv_wpcount
+	[ "$T_ST" = 0 ] || t_bad "rmmod lv_wpcount: $T_OUT"
+	t_exec timeout 60 lvctl run /lab/guests/cpuid.elf
+	echo "$T_OUT" | grep -q '^PASS cpuid' || t_bad "cpuid.elf after rmmod lv_wpcount: $(echo "$T_OUT" | tail -n 2)"
+	rm -f "$log"
+fi
+t_end
+
 # trace events: perf and trace-cmd read them from tracefs
 t_begin trace-events
 tr=/sys/kernel/tracing
