@@ -4,6 +4,7 @@
 #   2. ACCEL=labvisor guests.sh   (the guests' own suite)
 #   3. ioctl.sh                   (lvctl's ioctl-level suite)
 #      research.sh                (exit statistics, trace, exit policies)
+#      lvtools.sh labvisor        (lvctl stat, trace, policy options)
 #      hostile.sh                 (random-byte guests: the host survives)
 #      ACCEL=labvisor linux.sh    (the nested Debian kernel: needs the lab
 #                                 run with --add "$(tests/lab/guest-initramfs)")
@@ -56,6 +57,7 @@ part module && run_sh module - /lab/suite/module.sh basic
 part guests-labvisor && run_sh guests-labvisor ACCEL=labvisor /lab/suite/guests.sh
 part ioctl && run_sh ioctl - /lab/suite/ioctl.sh
 part research && run_sh research - /lab/suite/research.sh
+part lvtools && run_sh lvtools - /lab/suite/lvtools.sh labvisor
 part hostile && run_sh hostile - /lab/suite/hostile.sh
 part linux-labvisor && run_sh linux-labvisor ACCEL=labvisor /lab/suite/linux.sh
 part shadow-labvisor && run_sh shadow-labvisor - /lab/suite/shadow.sh labvisor
@@ -86,6 +88,7 @@ else
 fi
 
 part guests-kvm && run_sh guests-kvm ACCEL=kvm /lab/suite/guests.sh
+part lvtools-kvm && run_sh lvtools-kvm - /lab/suite/lvtools.sh kvm
 part linux-kvm && run_sh linux-kvm ACCEL=kvm /lab/suite/linux.sh
 part shadow-kvm && run_sh shadow-kvm - /lab/suite/shadow.sh kvm
 part conflict && run_sh conflict - /lab/suite/module.sh conflict
