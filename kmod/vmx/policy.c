@@ -346,6 +346,35 @@ long lv_policy_set_vcpu(struct lv_vcpu *vcpu, void __user *argp)
 
 /* ---- CPUID and MSR overrides ------------------------------------------- */
 
+/*
+ * An override table (struct lv_cpuid_overrides or lv_msr_overrides: an
+ * unsigned int count, then at offset @hdr the entries) holding @nr entries
+ * of @size bytes copied from @uaddr.  NULL for @nr 0; an ERR_PTR for bad
+ * @flags, too many entries, a fault or no memory.
+ */
+static void *table_copy(u32 nr, u32 flags, u64 uaddr, u32 max, size_t hdr,
+			size_t size, const char *what)
+{
+	unsigned int *t;
+
+	if (flags || nr > max) {
+		lv_warn("%s: invalid table (nr %u flags 0x%x)\n", what, nr, flags);
+		return ERR_PTR(-EINVAL);
+	}
+	if (!nr)
+		return NULL;
+	t = kzalloc(hdr + nr * size, GFP_KERNEL_ACCOUNT);
+	if (!t)
+		return ERR_PTR(-ENOMEM);
+	*t = nr;
+	if (copy_from_user((void *)t + hdr,
+			   u64_to_user_ptr(uaddr), nr * size)) {
+		kfree(t);
+		return ERR_PTR(-EFAULT);
+	}
+	return t;
+}
+
 /**
  * lv_policy_set_cpuid() - LV_SET_CPUID
  * @vm: the VM
@@ -361,21 +390,12 @@ long lv_policy_set_cpuid(struct lv_vm *vm, void __user *argp)
 
 	if (copy_from_user(&tab, argp, sizeof(tab)))
 		return -EFAULT;
-	if (tab.flags || tab.nr > LV_CPUID_MAX_ENTRIES) {
-		lv_warn("LV_SET_CPUID: invalid table (nr %u flags 0x%x)\n",
-			tab.nr, tab.flags);
-		return -EINVAL;
-	}
-	if (tab.nr) {
-		t = kzalloc(struct_size(t, entry, tab.nr), GFP_KERNEL_ACCOUNT);
-		if (!t)
-			return -ENOMEM;
-		t->nr = tab.nr;
-		if (copy_from_user(t->entry, u64_to_user_ptr(tab.entries),
-				   tab.nr * sizeof(t->entry[0]))) {
-			kfree(t);
-			return -EFAULT;
-		}
+	t = table_copy(tab.nr, tab.flags, tab.entries, LV_CPUID_MAX_ENTRIES,
+		       offsetof(typeof(*t), entry), sizeof(t->entry[0]),
+		       "LV_SET_CPUID");
+	if (IS_ERR(t))
+		return PTR_ERR(t);
+	if (t) {
 		for (i = 0; i < t->nr; i++) {
 			const struct lv_cpuid_entry *e = &t->entry[i];
 
@@ -453,21 +473,12 @@ long lv_policy_set_msrs(struct lv_vm *vm, void __user *argp)
 
 	if (copy_from_user(&tab, argp, sizeof(tab)))
 		return -EFAULT;
-	if (tab.flags || tab.nr > LV_MSR_MAX_ENTRIES) {
-		lv_warn("LV_SET_MSR_OVERRIDES: invalid table (nr %u flags 0x%x)\n",
-			tab.nr, tab.flags);
-		return -EINVAL;
-	}
-	if (tab.nr) {
-		t = kzalloc(struct_size(t, entry, tab.nr), GFP_KERNEL_ACCOUNT);
-		if (!t)
-			return -ENOMEM;
-		t->nr = tab.nr;
-		if (copy_from_user(t->entry, u64_to_user_ptr(tab.entries),
-				   tab.nr * sizeof(t->entry[0]))) {
-			kfree(t);
-			return -EFAULT;
-		}
+	t = table_copy(tab.nr, tab.flags, tab.entries, LV_MSR_MAX_ENTRIES,
+		       offsetof(typeof(*t), entry), sizeof(t->entry[0]),
+		       "LV_SET_MSR_OVERRIDES");
+	if (IS_ERR(t))
+		return PTR_ERR(t);
+	if (t) {
 		for (i = 0; i < t->nr; i++) {
 			const struct lv_msr_entry *e = &t->entry[i];
 
