@@ -52,11 +52,12 @@ struct lv_trace {
 	unsigned long pages;
 };
 
-static __always_inline unsigned int lv_hist_bucket(u64 ticks)
+/* the log2 bucket of @ticks; the last bucket takes everything above */
+static __always_inline unsigned long lv_hist_bucket(u64 ticks)
 {
-	unsigned int b = ilog2(ticks | 1);
-
-	return b < LV_HIST_BUCKETS ? b : LV_HIST_BUCKETS - 1;
+	if (unlikely(ticks >> (LV_HIST_BUCKETS - 1)))
+		return LV_HIST_BUCKETS - 1;
+	return __fls(ticks | 1);
 }
 
 /* exits of @r so far: the one being timed is counted at the next entry */

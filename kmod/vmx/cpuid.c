@@ -166,7 +166,7 @@ static __always_inline void lv_cpuid(struct lv_vcpu *vcpu, u32 leaf, u32 sub,
 		*c |= L1_ECX_X2APIC | L1_ECX_TSC_DEADLINE;
 		*c |= BIT(31);			/* running under a hypervisor */
 		*c &= ~BIT(27);			/* OSXSAVE follows guest CR4 */
-		if (lv_vmread(CR4_READ_SHADOW) & X86_CR4_OSXSAVE)
+		if (lv_vmread_nocheck(CR4_READ_SHADOW) & X86_CR4_OSXSAVE)
 			*c |= BIT(27);
 		*d &= ~L1_EDX_HIDE;
 		*b = (*b & 0x00ffffff) | (vcpu->id << 24);
@@ -210,7 +210,7 @@ static __always_inline void lv_cpuid(struct lv_vcpu *vcpu, u32 leaf, u32 sub,
  *
  * Return: 1 (resume the guest).
  */
-int lv_handle_cpuid(struct lv_vcpu *vcpu)
+notrace int lv_handle_cpuid(struct lv_vcpu *vcpu)
 {
 	u32 a, b, c, d;
 
@@ -224,7 +224,7 @@ int lv_handle_cpuid(struct lv_vcpu *vcpu)
 	vcpu->regs[LV_RBX] = b;
 	vcpu->regs[LV_RCX] = c;
 	vcpu->regs[LV_RDX] = d;
-	lv_advance_rip(vcpu, lv_vmread32(VM_EXIT_INSTRUCTION_LEN));
+	lv_advance_rip(vcpu, lv_vmread_nocheck(VM_EXIT_INSTRUCTION_LEN));
 	return 1;
 }
 

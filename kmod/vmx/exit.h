@@ -57,23 +57,33 @@ static __always_inline void lv_set_reg(struct lv_vcpu *vcpu, unsigned int reg,
 /* step over @len bytes of instruction, as completing it would */
 static __always_inline unsigned long lv_rip_mask(void)
 {
-	u32 cs_ar = lv_vmread32(GUEST_CS_AR_BYTES);
+	u32 cs_ar = lv_vmread_nocheck(GUEST_CS_AR_BYTES);
 
 	if (cs_ar & VMX_AR_L_MASK)
 		return ~0UL;
 	return (cs_ar & VMX_AR_DB_MASK) ? 0xffffffffUL : 0xffffUL;
 }
 
+/* the vCPU is loaded (its VMCS current): see lv_vmread_nocheck() */
 static __always_inline void lv_advance_rip(struct lv_vcpu *vcpu, unsigned int len)
 {
-	unsigned long rip = lv_vmread(GUEST_RIP);
-	u32 intr = lv_vmread32(GUEST_INTERRUPTIBILITY_INFO);
+	unsigned long rip = lv_vmread_nocheck(GUEST_RIP);
+	unsigned long next = rip + len;
+	u32 intr = lv_vmread_nocheck(GUEST_INTERRUPTIBILITY_INFO);
 
-	lv_vmwrite(GUEST_RIP, (rip + len) & lv_rip_mask());
+	/*
+	 * IP wraps at 64 KiB in 16-bit code and at 4 GiB in 32-bit code:
+	 * only a step that changes bits above 15 can wrap, so only such a
+	 * step needs the code segment's size.
+	 */
+	if (unlikely((next ^ rip) >> 16))
+		next &= lv_rip_mask();
+	lv_vmwrite_nocheck(GUEST_RIP, next);
 	/* the instruction completed: no STI or MOV SS shadow remains */
 	if (unlikely(intr & (GUEST_INTR_STATE_STI | GUEST_INTR_STATE_MOV_SS)))
-		lv_vmwrite(GUEST_INTERRUPTIBILITY_INFO,
-			   intr & ~(GUEST_INTR_STATE_STI | GUEST_INTR_STATE_MOV_SS));
+		lv_vmwrite_nocheck(GUEST_INTERRUPTIBILITY_INFO,
+				   intr & ~(GUEST_INTR_STATE_STI |
+					    GUEST_INTR_STATE_MOV_SS));
 }
 
 /**
@@ -87,15 +97,16 @@ static __always_inline void lv_advance_rip(struct lv_vcpu *vcpu, unsigned int le
  * forwarded to user space or an experiment hook wants every exit.  Inline:
  * the fast path is a path length.
  *
- * Return: true if the exit was handled.
+ * Return: the basic exit reason handled, a constant the caller's statistics
+ * fold in, or 0 (EXIT_REASON_EXCEPTION_NMI: never fast) if not handled.
  */
-static __always_inline bool lv_exit_fastpath(struct lv_vcpu *vcpu, u32 reason)
+static __always_inline u16 lv_exit_fastpath(struct lv_vcpu *vcpu, u32 reason)
 {
 	if (reason != EXIT_REASON_CPUID || !vcpu->cpuid_fastpath ||
 	    static_branch_unlikely(&lv_hook_active))
-		return false;
+		return 0;
 	lv_handle_cpuid(vcpu);
-	return true;
+	return EXIT_REASON_CPUID;
 }
 
 #endif /* LV_EXIT_H */

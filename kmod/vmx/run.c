@@ -73,6 +73,8 @@ static int l1d_flush = -1;
 module_param(l1d_flush, int, 0444);
 MODULE_PARM_DESC(l1d_flush, "Flush L1D before VM entry: -1 auto, 0 never, 1 after host activity, 2 always");
 static DEFINE_STATIC_KEY_FALSE(l1d_flush_on);
+/* l1d_flush == 2: also between fast-path exits */
+static DEFINE_STATIC_KEY_FALSE(l1d_flush_always);
 static void *l1d_flush_pages;
 #define L1D_FLUSH_SIZE	(64 * 1024)
 
@@ -205,7 +207,18 @@ static __always_inline void clock_entry(struct lv_vcpu *vcpu)
 		trace_lv_entry(vcpu->id, lv_vmread(GUEST_RIP));
 }
 
-/* right after an exit: start its clock (it is counted at the next entry) */
+/* right after an exit: record it where it is traced */
+static __always_inline void clock_trace_exit(struct lv_vcpu *vcpu, u32 reason,
+					     u64 tsc)
+{
+	if (unlikely(vcpu->trace.ring))
+		lv_trace_exit(vcpu, reason, tsc);
+	if (trace_lv_exit_enabled())
+		trace_lv_exit(vcpu->id, reason, lv_vmread(EXIT_QUALIFICATION),
+			      lv_vmread(GUEST_RIP));
+}
+
+/* an exit leaves the fast loop: start its clock (counted at the next entry) */
 static __always_inline void clock_exit(struct lv_vcpu *vcpu, u32 reason, u64 tsc)
 {
 	struct lv_exit_clock *c = &vcpu->clock;
@@ -216,11 +229,26 @@ static __always_inline void clock_exit(struct lv_vcpu *vcpu, u32 reason, u64 tsc
 		c->tsc_exit = tsc;
 		c->open = true;
 	}
+}
+
+/*
+ * A fast-path exit (@basic, taken at @tsc) is handled: charge it at once,
+ * as clock_exit() then clock_entry() would.  @basic is a constant here once
+ * lv_exit_fastpath() is inlined, so is its statistics slot.
+ */
+static __always_inline void clock_fast(struct lv_vcpu *vcpu, u16 basic, u64 tsc)
+{
+	struct lv_exit_reason_stats *s = &vcpu->clock.xs[basic];
+	u64 now = rdtsc();
+	u64 cost = now - tsc;
+
+	s->count++;
+	s->kernel_ticks += cost;
+	s->kernel_hist[lv_hist_bucket(cost)]++;
 	if (unlikely(vcpu->trace.ring))
-		lv_trace_exit(vcpu, reason, tsc);
-	if (trace_lv_exit_enabled())
-		trace_lv_exit(vcpu->id, reason, lv_vmread(EXIT_QUALIFICATION),
-			      lv_vmread(GUEST_RIP));
+		lv_trace_entry(vcpu, now);
+	if (trace_lv_entry_enabled())
+		trace_lv_entry(vcpu->id, lv_vmread(GUEST_RIP));
 }
 
 /* LV_RUN called again: the time since it returned was user space's */
@@ -263,8 +291,6 @@ static void clock_to_user(struct lv_vcpu *vcpu, int ret)
 				   vcpu->run->hw_exit_reason);
 }
 
-/* vcpu_enter(): the last exit was handled on the fast path */
-#define LV_EXIT_HANDLED		0x10000
 /* vcpu_enter(): an event arrived before entry; nothing ran */
 #define LV_ENTRY_ABORTED	0x20000
 
@@ -275,15 +301,16 @@ static void clock_to_user(struct lv_vcpu *vcpu, int ret)
  * the first entry cannot have changed.  A host interrupt that arrives
  * meanwhile makes the next entry exit at once.
  *
- * Returns the exit reason to dispatch, LV_EXIT_HANDLED, or -1 if
+ * Returns the exit reason to dispatch, LV_ENTRY_ABORTED, or -1 if
  * VMLAUNCH/VMRESUME itself failed.
  */
 static int vcpu_enter(struct lv_vcpu *vcpu)
 {
 	struct lv_host_cpu *h = this_cpu_ptr(&host_cpu);
 	unsigned long cr3, cr4;
-	int fail, handled = 0;
+	int fail;
 	u32 reason = 0;
+	u16 basic;
 	u64 tsc;
 
 	local_irq_disable();
@@ -324,8 +351,8 @@ static int vcpu_enter(struct lv_vcpu *vcpu)
 		vcpu->l1d_flush = false;
 	}
 
+	clock_entry(vcpu);
 	for (;;) {
-		clock_entry(vcpu);
 		fail = lv_vmx_enter(vcpu->regs, vcpu->launched);
 		if (cpu_feature_enabled(X86_FEATURE_KERNEL_IBRS))
 			native_wrmsrl(MSR_IA32_SPEC_CTRL,
@@ -333,17 +360,24 @@ static int vcpu_enter(struct lv_vcpu *vcpu)
 		tsc = rdtsc();
 		if (unlikely(fail))
 			break;
-		reason = lv_vmread32(VM_EXIT_REASON);
+		reason = lv_vmread_nocheck(VM_EXIT_REASON);
+		clock_trace_exit(vcpu, reason, tsc);
+		if (lv_host_work_pending())
+			break;
+		basic = lv_exit_fastpath(vcpu, reason);
+		if (!basic)
+			break;
+		/* only a successful entry exits with a fast-path reason */
+		vcpu->launched = true;
+		if (static_branch_unlikely(&l1d_flush_always))
+			flush_l1d();
+		clock_fast(vcpu, basic, tsc);
+	}
+	if (likely(!fail)) {
 		clock_exit(vcpu, reason, tsc);
 		/* a VM-entry failure leaves the VMCS unlaunched */
 		if (likely(!(reason & VMX_EXIT_REASONS_FAILED_VMENTRY)))
 			vcpu->launched = true;
-		handled = 0;
-		if (lv_host_work_pending() || !lv_exit_fastpath(vcpu, reason))
-			break;
-		handled = 1;
-		if (l1d_flush == 2)
-			flush_l1d();
 	}
 
 	WRITE_ONCE(vcpu->mode, LV_MODE_OUTSIDE);
@@ -367,7 +401,7 @@ static int vcpu_enter(struct lv_vcpu *vcpu)
 			asm volatile("int $2");
 	}
 	local_irq_enable();
-	return handled ? LV_EXIT_HANDLED : reason;
+	return reason;
 }
 
 static int fail_entry(struct lv_vcpu *vcpu, u64 hw_reason, u64 qual, u32 check)
@@ -492,7 +526,7 @@ int lv_vmx_run(struct lv_vcpu *vcpu)
 		    test_and_clear_bit(LV_EV_POLICY, &vcpu->events))
 			lv_policy_apply(vcpu);
 		reason = vcpu_enter(vcpu);
-		if (reason == LV_EXIT_HANDLED || reason == LV_ENTRY_ABORTED)
+		if (reason == LV_ENTRY_ABORTED)
 			continue;
 		if (unlikely(reason < 0)) {
 			ret = vmfail(vcpu);
@@ -543,6 +577,8 @@ int lv_vmx_run_init(void)
 	}
 	if (l1d_flush)
 		static_branch_enable(&l1d_flush_on);
+	if (l1d_flush == 2)
+		static_branch_enable(&l1d_flush_always);
 	pr_info("labvisor: L1D flush before VM entry: %s\n",
 		!l1d_flush ? "off" : l1d_flush == 2 ? "always" :
 		"after host activity");

@@ -32,15 +32,17 @@ SYM_FUNC_START(lv_vmx_enter)
 	push	%rbx
 	push	%rdi			/* regs, found again after the exit */
 
+	/*
+	 * Unchecked: this VMWRITE fails only with no current VMCS, and then
+	 * VMLAUNCH/VMRESUME below fails the same way and returns 1.
+	 */
 	mov	$HOST_RSP_FIELD, %eax
 	vmwrite	%rsp, %rax
-	jna	.Lfail_early
 
 	/* flush CPU buffers where the CPU needs it (VERW clobbers ZF) */
 	VM_CLEAR_CPU_BUFFERS
 
-	mov	%esi, %eax		/* launched? flags survive the loads below */
-	test	%eax, %eax
+	test	%esi, %esi		/* launched? flags survive the loads below */
 
 	mov	REG(0)(%rdi), %rax
 	mov	REG(1)(%rdi), %rcx
@@ -66,7 +68,6 @@ SYM_FUNC_START(lv_vmx_enter)
 .Lresume:
 	vmresume
 .Lfail:
-.Lfail_early:
 	mov	$1, %eax
 	jmp	.Lout
 

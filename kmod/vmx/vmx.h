@@ -86,6 +86,32 @@ static __always_inline unsigned long lv_vmread(unsigned long field)
 	return value;
 }
 
+/*
+ * The exit fast path's VMREAD and VMWRITE: for the basic exit-information
+ * and guest-state fields every VMX CPU has, of the VMCS current while the
+ * vCPU is loaded.  Neither failure case can occur there, so there is no
+ * check: no branch, and no error call that would make the fast path's
+ * functions save registers.
+ */
+static __always_inline unsigned long lv_vmread_nocheck(unsigned long field)
+{
+	unsigned long value;
+
+	asm volatile("vmread %[field], %[value]"
+		     : [value] "=r" (value)
+		     : [field] "r" (field)
+		     : "cc", "memory");
+	return value;
+}
+
+static __always_inline void lv_vmwrite_nocheck(unsigned long field,
+					       unsigned long value)
+{
+	asm volatile("vmwrite %[value], %[field]"
+		     : : [field] "r" (field), [value] "rm" (value)
+		     : "cc", "memory");
+}
+
 static __always_inline u16 lv_vmread16(unsigned long field)
 {
 	return lv_vmread(field);
