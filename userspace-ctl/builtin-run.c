@@ -670,6 +670,13 @@ static void vm_teardown(struct vm *vm)
 	guest_mem_free(&vm->mem);
 }
 
+/* after the devices: they may still remove their ranges */
+static void vm_buses_destroy(struct vm *vm)
+{
+	bus_destroy(&vm->io_bus);
+	bus_destroy(&vm->mmio_bus);
+}
+
 static int ioeventfds[RUN_MAX_IOEVENTFDS] = { -1, -1, -1, -1 };
 
 /* --ioeventfd: 1-byte OUTs to each port signal an eventfd lvctl holds */
@@ -791,6 +798,7 @@ int run_vm(int argc, char **argv, const struct run_hooks *hooks)
 		ioeventfds_finish(&o, false);
 		vm_teardown(&vm);
 		devices_destroy(&devs);
+		vm_buses_destroy(&vm);
 		return LVCTL_EXIT_USAGE;
 	}
 
@@ -827,5 +835,6 @@ int run_vm(int argc, char **argv, const struct run_hooks *hooks)
 	ret = vm.stop_status;
 	vm_teardown(&vm);
 	devices_destroy(&devs);
+	vm_buses_destroy(&vm);
 	return ret;
 }

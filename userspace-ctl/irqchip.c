@@ -132,7 +132,7 @@ static bool pic_update(struct irqchip *chip)
 	}
 	out = pic_pending(m, true) >= 0;
 	rose = out && !chip->intr;
-	chip->intr = out;
+	__atomic_store_n(&chip->intr, out, __ATOMIC_RELEASE);
 	return rose;
 }
 
@@ -327,14 +327,13 @@ void irqchip_elcr_access(void *opaque, u64 port, u8 *data, u32 len,
 	irqchip_bytes(opaque, port, data, len, is_write, elcr_byte);
 }
 
+/*
+ * Read on every exit of vCPU 0, so without the lock: INTR rising after
+ * this read kicks vCPU 0 (intr_changed), which looks again.
+ */
 bool irqchip_pic_output(struct irqchip *chip)
 {
-	bool out;
-
-	pthread_mutex_lock(&chip->lock);
-	out = chip->intr;
-	pthread_mutex_unlock(&chip->lock);
-	return out;
+	return __atomic_load_n(&chip->intr, __ATOMIC_ACQUIRE);
 }
 
 int irqchip_pic_ack(struct irqchip *chip)

@@ -44,7 +44,8 @@ void vm_stop(struct vm *vm, int status, const char *fmt, ...)
 
 	pthread_mutex_lock(&vm->stop_lock);
 	if (!vm->stopped) {
-		vm->stopped = true;
+		/* seen without the lock by vm_is_stopped() */
+		__atomic_store_n(&vm->stopped, true, __ATOMIC_SEQ_CST);
 		vm->stop_status = status;
 		vm->stop_vcpu = self && self->vm == vm ? self->id : -1;
 		va_start(ap, fmt);
@@ -75,14 +76,14 @@ bool vm_set_halted(struct vcpu *vcpu, bool halted)
 	return all;
 }
 
+/*
+ * Checked twice per exit, so without the lock: the store in vm_stop() is
+ * sequentially consistent with the vCPU loop's clearing of its exit
+ * request, so a loop that misses @stopped here gets the kick.
+ */
 bool vm_is_stopped(struct vm *vm)
 {
-	bool stopped;
-
-	pthread_mutex_lock(&vm->stop_lock);
-	stopped = vm->stopped;
-	pthread_mutex_unlock(&vm->stop_lock);
-	return stopped;
+	return __atomic_load_n(&vm->stopped, __ATOMIC_SEQ_CST);
 }
 
 /* An access no device decodes, on a PC bus: count it, name the first few. */

@@ -593,8 +593,34 @@ static void test_bus(void)
 	      "adjacent range refused");
 	CHECK(!bus_dispatch(&bus, 0xff, data, 1, false), "0xff dispatched");
 	CHECK(!bus_dispatch(&bus, 0x111, data, 1, false), "0x111 dispatched");
-	CHECK(bus_find(&bus, 0x10f) == &bus.ranges[0], "0x10f");
-	CHECK(bus_find(&bus, 0x110) == &bus.ranges[1], "0x110");
+	CHECK(bus_find(&bus, 0x10f) && !strcmp(bus_find(&bus, 0x10f)->name, "a"),
+	      "0x10f");
+	CHECK(bus_find(&bus, 0x110) && !strcmp(bus_find(&bus, 0x110)->name, "f"),
+	      "0x110");
+	CHECK(!bus_find(&bus, 0x111), "0x111 found");
+	/* kept sorted whatever the order of registration */
+	CHECK(!bus_register(&bus, 0x40, 0x10, test_mmio_access, &dev, "g"),
+	      "register below");
+	CHECK(!bus_register(&bus, 0x300, 0x8, test_mmio_access, &dev, "h"),
+	      "register above");
+	CHECK(!bus_register(&bus, 0x120, 0x10, test_mmio_access, &dev, "i"),
+	      "register between");
+	CHECK(bus_find(&bus, 0x4f) && !strcmp(bus_find(&bus, 0x4f)->name, "g"),
+	      "0x4f");
+	CHECK(!bus_find(&bus, 0x50) && !bus_find(&bus, 0x3f) &&
+	      !bus_find(&bus, 0x11f) && !bus_find(&bus, 0x308), "gaps");
+	CHECK(bus_find(&bus, 0x12f) && !strcmp(bus_find(&bus, 0x12f)->name, "i"),
+	      "0x12f");
+	CHECK(bus_find(&bus, 0x300) && !strcmp(bus_find(&bus, 0x300)->name, "h"),
+	      "0x300");
+	CHECK(bus_unregister(&bus, 0x120, NULL), "unregister with another owner");
+	CHECK(!bus_unregister(&bus, 0x120, &dev), "unregister");
+	CHECK(!bus_find(&bus, 0x125), "0x125 after unregister");
+	CHECK(bus_find(&bus, 0x300) && bus_find(&bus, 0x100) &&
+	      bus_find(&bus, 0x40), "others after unregister");
+	CHECK(bus_dispatch(&bus, 0x304, data, 1, false), "0x304 dispatch");
+	bus_destroy(&bus);
+	CHECK(!bus_find(&bus, 0x100), "found after destroy");
 	end("bus");
 }
 
