@@ -184,6 +184,31 @@ int lv_ept_map(struct lv_ept *ept, u64 gpa, const unsigned long *pfns,
 	return 0;
 }
 
+/*
+ * The leaf entry for @addr: a large leaf on the way (*@level 2 for 2 MiB),
+ * else the 4 KiB entry (*@level 1, maybe not present); NULL where a table
+ * on the way is missing.
+ */
+static u64 *leaf_of(const struct lv_ept *ept, u64 addr, unsigned int *level)
+{
+	u64 *t = ept->root;
+	unsigned int l;
+
+	for (l = LV_EPT_LEVELS; l > 1; l--) {
+		u64 *e = &t[index_at(addr, l)];
+
+		if (!present(*e))
+			return NULL;
+		if (*e & LV_EPT_LARGE) {
+			*level = l;
+			return e;
+		}
+		t = table_of(*e);
+	}
+	*level = 1;
+	return &t[index_at(addr, 1)];
+}
+
 /**
  * lv_ept_unmap() - remove the mappings of a guest physical range
  * @ept: the hierarchy
@@ -199,33 +224,21 @@ void lv_ept_unmap(struct lv_ept *ept, u64 gpa, unsigned long npages)
 
 	while (i < npages) {
 		u64 addr = gpa + ((u64)i << 12);
-		u64 *t = ept->root;
 		unsigned int l;
+		u64 *e = leaf_of(ept, addr, &l);
 
-		for (l = LV_EPT_LEVELS; l > 1; l--) {
-			u64 *e = &t[index_at(addr, l)];
-
-			if (!present(*e))
-				break;
-			if (*e & LV_EPT_LARGE) {
-				if (l == 2 && !(addr & ((PAGES_2M << 12) - 1)) &&
-				    npages - i >= PAGES_2M) {
-					*e = 0;
-					ept->nr_2m--;
-					i += PAGES_2M;
-					goto next;
-				}
-				break;
-			}
-			t = table_of(*e);
+		if (e && l == 2 && !(addr & ((PAGES_2M << 12) - 1)) &&
+		    npages - i >= PAGES_2M) {
+			*e = 0;
+			ept->nr_2m--;
+			i += PAGES_2M;
+			continue;
 		}
-		if (l == 1 && present(t[index_at(addr, 1)])) {
-			t[index_at(addr, 1)] = 0;
+		if (e && l == 1 && present(*e)) {
+			*e = 0;
 			ept->nr_4k--;
 		}
 		i++;
-next:
-		;
 	}
 }
 
@@ -263,20 +276,16 @@ int lv_ept_write_protect(struct lv_ept *ept, u64 gpa, unsigned long npages)
 
 	for (i = 0; i < npages; i++) {
 		u64 addr = gpa + ((u64)i << 12);
-		u64 *t = ept->root;
 		unsigned int l;
+		u64 *e = leaf_of(ept, addr, &l);
 
-		for (l = LV_EPT_LEVELS; l > 1; l--) {
-			u64 *e = &t[index_at(addr, l)];
-
-			if (!present(*e))
-				break;
-			if ((*e & LV_EPT_LARGE) && split_2m(ept, e))
+		if (e && l == 2) {
+			if (split_2m(ept, e))
 				return -ENOMEM;
-			t = table_of(*e);
+			e = leaf_of(ept, addr, &l);
 		}
-		if (l == 1)
-			t[index_at(addr, 1)] &= ~LV_EPT_W;
+		if (e && l == 1)
+			*e &= ~LV_EPT_W;
 	}
 	return 0;
 }
@@ -291,24 +300,16 @@ int lv_ept_write_protect(struct lv_ept *ept, u64 gpa, unsigned long npages)
  */
 u64 lv_ept_lookup(const struct lv_ept *ept, u64 gpa, unsigned int *level)
 {
-	u64 *t = ept->root;
 	unsigned int l;
+	u64 *e, page_mask;
 
 	if (gpa >= LV_EPT_MAX_GPA)
 		return ~0ULL;
-	for (l = LV_EPT_LEVELS; l >= 1; l--) {
-		u64 e = t[index_at(gpa, l)];
-
-		if (!present(e))
-			return ~0ULL;
-		if (l == 1 || (e & LV_EPT_LARGE)) {
-			u64 page_mask = (1ULL << (12 + 9 * (l - 1))) - 1;
-
-			if (level)
-				*level = l;
-			return (e & LV_EPT_ADDR_MASK & ~page_mask) | (gpa & page_mask);
-		}
-		t = table_of(e);
-	}
-	return ~0ULL;
+	e = leaf_of(ept, gpa, &l);
+	if (!e || !present(*e))
+		return ~0ULL;
+	page_mask = (1ULL << (12 + 9 * (l - 1))) - 1;
+	if (level)
+		*level = l;
+	return (*e & LV_EPT_ADDR_MASK & ~page_mask) | (gpa & page_mask);
 }

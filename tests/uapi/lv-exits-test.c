@@ -43,11 +43,10 @@
 #include <unistd.h>
 #include <linux/labvisor.h>
 
+#include "lvtest.h"
+
 #define MEM_SIZE	0x400000UL
-#define G_GDT		0x1000
-#define G_PML4		0x2000
-#define G_PDPT		0x3000
-#define G_PD		0x4000
+#define G_GDT		LVT_GDT
 #define G_IDT		0x6000
 #define G_CODE		0x100000
 #define G_DATA		0x180000
@@ -60,33 +59,9 @@ extern const uint8_t g_mix[], g_mix_cpuid[], g_isr[], g_rdtsc[], g_fwd_io[], g_f
 #define GADDR(sym)	(G_CODE + (uint64_t)((sym) - exits_guest))
 
 static int sys_fd;
-static int failures;
-static char why[512];
-
-static void bad(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
-static void bad(const char *fmt, ...)
-{
-	va_list ap;
-
-	if (why[0])
-		return;		/* the first reason is the one reported */
-	va_start(ap, fmt);
-	vsnprintf(why, sizeof(why), fmt, ap);
-	va_end(ap);
-}
-
-#define CHECK(cond, ...) do { if (!(cond)) bad(__VA_ARGS__); } while (0)
-
 static void result(const char *name)
 {
-	if (why[0]) {
-		printf("TEST %s FAIL %s\n", name, why);
-		failures++;
-	} else {
-		printf("TEST %s PASS\n", name);
-	}
-	why[0] = 0;
-	fflush(stdout);
+	lvt_result("", name);
 }
 
 struct vm {
@@ -95,31 +70,11 @@ struct vm {
 	uint8_t *mem;
 };
 
-static void put64(uint8_t *p, uint64_t v)
-{
-	memcpy(p, &v, 8);
-}
-
-static void flat(struct lv_segment *s, uint16_t sel, uint8_t type, bool code)
-{
-	memset(s, 0, sizeof(*s));
-	s->limit = 0xffffffff;
-	s->selector = sel;
-	s->type = type;
-	s->present = 1;
-	s->s = 1;
-	s->l = code;
-	s->db = !code;
-	s->g = 1;
-}
-
 /* a long-mode VM with 4 MiB at 0, identity-mapped, entered at @entry */
 static bool vm_open(struct vm *v, uint64_t entry)
 {
 	struct lv_memory_region r = { .slot = 0, .size = MEM_SIZE };
-	struct lv_sregs s;
 	struct lv_regs regs;
-	unsigned int i;
 
 	memset(v, 0, sizeof(*v));
 	v->fd = ioctl(sys_fd, LV_CREATE_VM, LV_VM_EPT);
@@ -145,47 +100,13 @@ static bool vm_open(struct vm *v, uint64_t entry)
 		bad("mmap of the run page: %s", strerror(errno));
 		return false;
 	}
-	put64(v->mem + G_GDT + 0x08, 0x00af9b000000ffffULL);
-	put64(v->mem + G_GDT + 0x10, 0x00cf93000000ffffULL);
-	put64(v->mem + G_GDT + 0x18, 0x00008b0000000067ULL);
-	put64(v->mem + G_PML4, G_PDPT | 3);
-	put64(v->mem + G_PDPT, G_PD | 3);
-	for (i = 0; i < 512; i++)
-		put64(v->mem + G_PD + 8 * i, ((uint64_t)i << 21) | 0x83);
 	memcpy(v->mem + G_CODE, exits_guest, exits_guest_end - exits_guest);
 	/* vector 0x40: interrupt gate to g_isr */
 	put64(v->mem + G_IDT + 0x40 * 16, (GADDR(g_isr) & 0xffff) | (0x08ULL << 16) |
 	      (0x8eULL << 40) | ((GADDR(g_isr) >> 16) << 48));
 	put64(v->mem + G_IDT + 0x40 * 16 + 8, GADDR(g_isr) >> 32);
-
-	if (ioctl(v->vcpu, LV_GET_SREGS, &s) < 0) {
-		bad("LV_GET_SREGS: %s", strerror(errno));
+	if (lvt_long_mode(v->vcpu, v->mem, 1, G_IDT, 0xfff))
 		return false;
-	}
-	flat(&s.cs, 0x08, 0xb, true);
-	flat(&s.ds, 0x10, 0x3, false);
-	s.es = s.fs = s.gs = s.ss = s.ds;
-	memset(&s.tr, 0, sizeof(s.tr));
-	s.tr.selector = 0x18;
-	s.tr.limit = 0x67;
-	s.tr.type = 0xb;
-	s.tr.present = 1;
-	memset(&s.ldt, 0, sizeof(s.ldt));
-	s.ldt.type = 2;
-	s.ldt.present = 1;
-	s.ldt.limit = 0xffff;
-	s.gdt.base = G_GDT;
-	s.gdt.limit = 0x1f;
-	s.idt.base = G_IDT;
-	s.idt.limit = 0xfff;
-	s.cr0 = 0x80000011;
-	s.cr3 = G_PML4;
-	s.cr4 = 0x20;
-	s.efer = 0x500;
-	if (ioctl(v->vcpu, LV_SET_SREGS, &s) < 0) {
-		bad("LV_SET_SREGS: %s", strerror(errno));
-		return false;
-	}
 	memset(&regs, 0, sizeof(regs));
 	regs.rip = entry;
 	regs.rsp = 0x80000;

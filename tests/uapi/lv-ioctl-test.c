@@ -42,6 +42,8 @@
 
 #include <linux/labvisor.h>
 
+#include "lvtest.h"
+
 #define DEV		"/dev/labvisor"
 #define ARRAY_SIZE(a)	(sizeof(a) / sizeof((a)[0]))
 #define PAGE		4096UL
@@ -56,44 +58,13 @@
 			 LV_CAP_IOEVENTFD | LV_CAP_IRQFD | LV_CAP_VTD | \
 			 LV_CAP_EXIT_STATS | LV_CAP_TRACE | LV_CAP_EXIT_POLICY)
 
-static int failures;
-static char why[512];
 static struct lv_caps caps;
 static int sys_fd = -1;
 
-static void bad(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
-static void bad(const char *fmt, ...)
-{
-	char msg[512];
-	va_list ap;
-
-	va_start(ap, fmt);
-	vsnprintf(msg, sizeof(msg), fmt, ap);
-	va_end(ap);
-	/* the first one goes on the result line, the others before it */
-	if (why[0])
-		printf("  also: %s\n", msg);
-	else
-		snprintf(why, sizeof(why), "%s", msg);
-}
-
-static void begin(void)
-{
-	why[0] = '\0';
-}
-
 static void end(const char *name)
 {
-	if (why[0]) {
-		printf("TEST uapi-%s FAIL %s\n", name, why);
-		failures++;
-	} else {
-		printf("TEST uapi-%s PASS\n", name);
-	}
-	fflush(stdout);
+	lvt_result("uapi-", name);
 }
-
-#define CHECK(cond, ...) do { if (!(cond)) bad(__VA_ARGS__); } while (0)
 
 /* ioctl(fd, cmd, arg) must fail with @want */
 /* errno is read after the call: argument evaluation order is unspecified */
@@ -822,78 +793,19 @@ static const uint8_t guest_code[] = {
 	0x8b, 0x04, 0x25, 0x00, 0x00, 0x20, 0x00, 0xe7, 0xe0, 0xf4
 };
 
-#define G_GDT		0x1000
-#define G_PML4		0x2000
-#define G_PDPT		0x3000
-#define G_PD		0x4000		/* 4 pages: 4 GiB */
 #define G_CODE		0x100000
-
-static void put64(uint8_t *p, uint64_t v)
-{
-	memcpy(p, &v, 8);
-}
-
-static void seg(struct lv_segment *s, uint16_t sel, uint8_t type, bool code)
-{
-	memset(s, 0, sizeof(*s));
-	s->base = 0;
-	s->limit = 0xffffffff;
-	s->selector = sel;
-	s->type = type;
-	s->present = 1;
-	s->s = 1;
-	s->l = code;
-	s->db = !code;
-	s->g = 1;
-}
 
 /* long mode, identity map of the first 4 GiB, flat segments */
 static int guest_setup(struct vm_ctx *c)
 {
-	struct lv_sregs s;
 	struct lv_regs r;
-	unsigned int i;
 
-	put64(c->mem + G_GDT + 0x08, 0x00af9b000000ffffULL);
-	put64(c->mem + G_GDT + 0x10, 0x00cf93000000ffffULL);
-	put64(c->mem + G_GDT + 0x18, 0x00008b0000000067ULL);
-	put64(c->mem + G_PML4, G_PDPT | 3);
-	for (i = 0; i < 4; i++)
-		put64(c->mem + G_PDPT + 8 * i, (G_PD + PAGE * i) | 3);
-	for (i = 0; i < 4 * 512; i++)
-		put64(c->mem + G_PD + 8 * i, ((uint64_t)i << 21) | 0x83);
 	memcpy(c->mem + G_CODE, guest_code, sizeof(guest_code));
 	/* the read-only slot's backing memory */
 	put64(c->mem + SZ_2M, 0x11223344);
 
-	if (ioctl(c->vcpu_fd, LV_GET_SREGS, &s) < 0) {
-		bad("LV_GET_SREGS: %s", strerror(errno));
+	if (lvt_long_mode(c->vcpu_fd, c->mem, 4, 0, 0))
 		return -1;
-	}
-	seg(&s.cs, 0x08, 0xb, true);
-	seg(&s.ds, 0x10, 0x3, false);
-	s.es = s.fs = s.gs = s.ss = s.ds;
-	memset(&s.tr, 0, sizeof(s.tr));
-	s.tr.selector = 0x18;
-	s.tr.limit = 0x67;
-	s.tr.type = 0xb;
-	s.tr.present = 1;
-	memset(&s.ldt, 0, sizeof(s.ldt));
-	s.ldt.type = 2;
-	s.ldt.present = 1;
-	s.ldt.limit = 0xffff;
-	s.gdt.base = G_GDT;
-	s.gdt.limit = 0x1f;
-	s.idt.base = 0;
-	s.idt.limit = 0;
-	s.cr0 = 0x80000011;	/* PG, ET, PE */
-	s.cr3 = G_PML4;
-	s.cr4 = 0x20;		/* PAE */
-	s.efer = 0x500;		/* LMA, LME */
-	if (ioctl(c->vcpu_fd, LV_SET_SREGS, &s) < 0) {
-		bad("LV_SET_SREGS (long mode): %s", strerror(errno));
-		return -1;
-	}
 	memset(&r, 0, sizeof(r));
 	r.rip = G_CODE;
 	r.rflags = 2;

@@ -9,12 +9,8 @@
 #    than 2000 "labvisor:" lines.
 . /lab/suite/lib.sh
 
-bin=$(command -v lv-ioctl-test 2>/dev/null)
-[ -n "$bin" ] || bin=/lab/bin/lv-ioctl-test
-if [ ! -x "$bin" ]; then
-	t_fail ioctl-test "lv-ioctl-test missing (tests/uapi/build not built?)"
-	exit 1
-fi
+t_test_bin lv-ioctl-test || exit 1
+bin=$T_BIN
 if [ ! -c /dev/labvisor ]; then
 	t_fail ioctl-test "/dev/labvisor missing (labvisor.ko not loaded?)"
 	exit 1
@@ -27,14 +23,7 @@ log=$(mktemp /tmp/ioctl.XXXXXX)
 "$bin" > "$log" 2>&1
 st=$?
 cat "$log"
-if ! grep -q '^TEST ' "$log"; then
-	t_fail ioctl-test "lv-ioctl-test printed no result (exit status $st)"
-	ok=1
-elif [ "$st" != 0 ] && ! grep -q '^TEST [^ ]* FAIL' "$log"; then
-	t_fail ioctl-test "lv-ioctl-test exited $st without a FAIL line"
-	ok=1
-fi
-grep -q '^TEST [^ ]* FAIL' "$log" && ok=1
+t_test_log ioctl-test "$log" "$st" || ok=1
 rm -f "$log"
 
 # everything the kernel said during the run

@@ -66,6 +66,32 @@ t_exec() {
 	return 0
 }
 
+# t_test_bin PROG: T_BIN = the path of test program PROG (PATH, else
+# /lab/bin); returns 1 with a FAIL line when it is missing
+t_test_bin() {
+	T_BIN=$(command -v "$1" 2>/dev/null)
+	[ -n "$T_BIN" ] || T_BIN=/lab/bin/$1
+	[ -x "$T_BIN" ] && return 0
+	t_fail "${1#lv-}" "$1 missing (tests/uapi/build not built?)"
+	return 1
+}
+
+# t_test_log NAME LOG STATUS: check what a test program that prints its own
+# "TEST ..." lines left in LOG, with its exit status.  It fails (TEST NAME
+# FAIL, return 1) when it printed no result or exited non-zero without a
+# FAIL line; it returns 1 as well when one of its own tests failed.
+t_test_log() {
+	if ! grep -q '^TEST ' "$2"; then
+		t_fail "$1" "it printed no result (exit status $3)"
+		return 1
+	fi
+	if [ "$3" != 0 ] && ! grep -q '^TEST [^ ]* FAIL' "$2"; then
+		t_fail "$1" "it exited $3 without a FAIL line"
+		return 1
+	fi
+	! grep -q '^TEST [^ ]* FAIL' "$2"
+}
+
 t_dmesg_mark() { T_DMESG_N=$(dmesg | wc -l); }
 t_dmesg_new() { dmesg | tail -n +$((T_DMESG_N + 1)); }
 t_dmesg_bad() { t_dmesg_new | grep -E "$T_BAD_RE"; }

@@ -9,12 +9,8 @@
 . /lab/suite/lib.sh
 
 mountpoint -q /sys/kernel/debug 2>/dev/null || mount -t debugfs none /sys/kernel/debug 2>/dev/null
-bin=$(command -v lv-exits-test 2>/dev/null)
-[ -n "$bin" ] || bin=/lab/bin/lv-exits-test
-if [ ! -x "$bin" ]; then
-	t_fail exits-test "lv-exits-test missing (tests/uapi/build not built?)"
-	exit 1
-fi
+t_test_bin lv-exits-test || exit 1
+bin=$T_BIN
 
 ok=0
 t_dmesg_mark
@@ -22,14 +18,7 @@ log=$(mktemp /tmp/exits.XXXXXX)
 { timeout 600 "$bin"; echo "lv-exits-test: exit status $?"; } 2>&1 | tee "$log"
 st=$(sed -n 's/^lv-exits-test: exit status //p' "$log")
 [ -n "$st" ] || st=1
-if ! grep -q '^TEST ' "$log"; then
-	t_fail exits-test "lv-exits-test printed no result (exit status $st)"
-	ok=1
-elif [ "$st" != 0 ] && ! grep -q '^TEST [^ ]* FAIL' "$log"; then
-	t_fail exits-test "lv-exits-test exited $st without a FAIL line"
-	ok=1
-fi
-grep -q '^TEST [^ ]* FAIL' "$log" && ok=1
+t_test_log exits-test "$log" "$st" || ok=1
 rm -f "$log"
 bad=$(t_dmesg_bad | head -n 3)
 if [ -n "$bad" ]; then
