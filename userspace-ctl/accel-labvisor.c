@@ -14,6 +14,7 @@
 
 #include "accel.h"
 #include "exitcfg.h"
+#include "loader.h"
 
 #define LV_DEVICE	"/dev/labvisor"
 
@@ -109,6 +110,15 @@ static int lv_set_memory(struct vm *vm, u32 slot, u64 gpa, u64 size,
 		pr_err("LV_SET_MEMORY_REGION slot %u gpa 0x%llx size 0x%llx: %s",
 		       slot, (unsigned long long)gpa,
 		       (unsigned long long)size, strerror(errno));
+		return -1;
+	}
+	/* real-mode code of a shadow VM (APs after SIPI) needs the TSS pages */
+	if (lv->shadow && (lv->caps.flags & LV_CAP_VM86) &&
+	    gpa <= LVCTL_VM86_TSS &&
+	    gpa + size >= LVCTL_VM86_TSS + LV_VM86_TSS_PAGES * 4096ULL &&
+	    ioctl(lv->vm_fd, LV_SET_TSS_ADDR, LVCTL_VM86_TSS) < 0) {
+		pr_err("LV_SET_TSS_ADDR 0x%llx: %s",
+		       (unsigned long long)LVCTL_VM86_TSS, strerror(errno));
 		return -1;
 	}
 	return 0;
@@ -269,12 +279,6 @@ static int lv_set_sregs(struct vcpu *vcpu, const struct cpu_sregs *s)
 		l.apic_base = cur.apic_base;
 	}
 	if (ioctl(lvc->fd, LV_SET_SREGS, &l) < 0) {
-		if (errno == EINVAL && !(l.cr0 & 1) &&
-		    ((struct lv_vm *)vcpu->vm->accel)->shadow) {
-			pr_err("LV_SET_SREGS: %s: real mode needs EPT and unrestricted guest; shadow paging (--mmu shadow) runs protected and long mode only",
-			       strerror(errno));
-			return -1;
-		}
 		pr_err("LV_SET_SREGS: %s", strerror(errno));
 		return -1;
 	}

@@ -57,6 +57,12 @@ int flat_load(struct guest_mem *mem, const struct load_opts *opts,
 #define LINUX_CMDLINE		0x20000ULL
 #define LINUX_CMDLINE_MAX	0x10000ULL	/* bytes we keep for it */
 #define LINUX_LOW_RAM_END	0x9fc00ULL	/* e820: RAM below, reserved up to 1 MiB */
+/*
+ * The TSS a shadow VM's real-mode code runs with (LV_SET_TSS_ADDR: three
+ * pages): the top of the BIOS area, reserved in every memory map lvctl
+ * writes (e820, multiboot) and used by none of its loaders.
+ */
+#define LVCTL_VM86_TSS		0xfd000ULL
 #define LINUX_HEAP_END		0xfe00		/* heap_end_ptr, as for a setup at 0x90000 */
 #define LINUX_LOADER_TYPE	0xff		/* no assigned boot loader id */
 #define LINUX_64BIT_ENTRY	0x200		/* startup_64, from the load address */

@@ -28,6 +28,7 @@
 #include "lapic.h"
 #include "stats.h"
 #include "../vmx/policy.h"
+#include "../vmx/vm86.h"
 
 #define LV_MAX_VCPUS		8
 #define LV_HOOK_MAX_RANGES	8
@@ -129,6 +130,7 @@ struct lv_vm {
 	pid_t pid;
 	struct dentry *debugfs;
 	struct lv_vtd_domain *vtd;
+	u64 vm86_tss;
 };
 
 /* lv_vcpu.events: what other CPUs ask of a vCPU (atomic bits) */
@@ -203,6 +205,7 @@ enum lv_pending {
  * @cpuid_fastpath: CPUID exits may take the fast path (not forwarded)
  * @msr_bitmap: this vCPU's MSR bitmap (policy.c)
  * @sh: LV_VM_SHADOW: the guest's CR3, its shadow root, the MSR areas
+ * @vm86: LV_VM_SHADOW: real mode in virtual-8086 mode (vmx/vm86.c)
  */
 struct lv_vcpu {
 	unsigned long regs[LV_NR_REGS];
@@ -262,6 +265,7 @@ struct lv_vcpu {
 	bool cpuid_fastpath;
 	unsigned long *msr_bitmap;
 	struct lv_shadow_vcpu sh;
+	struct lv_vm86 vm86;
 };
 
 /* the VM maps guest memory with shadow page tables */

@@ -52,7 +52,7 @@ static long lv_get_caps(void __user *argp)
 		caps.flags |= LV_CAP_VPID;
 	if (lv_vmx.has_ug)
 		caps.flags |= LV_CAP_UNRESTRICTED;
-	caps.flags |= LV_CAP_SHADOW;
+	caps.flags |= LV_CAP_SHADOW | LV_CAP_VM86;
 	caps.flags |= LV_CAP_LAPIC | LV_CAP_IOEVENTFD | LV_CAP_IRQFD;
 	caps.flags |= LV_CAP_EXIT_STATS | LV_CAP_TRACE | LV_CAP_EXIT_POLICY;
 	return copy_to_user(argp, &caps, sizeof(caps)) ? -EFAULT : 0;

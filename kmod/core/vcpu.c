@@ -70,11 +70,6 @@ static long vcpu_set_sregs(struct lv_vcpu *vcpu, void __user *argp)
 
 	if (copy_from_user(&sregs, argp, sizeof(sregs)))
 		return -EFAULT;
-	if (lv_is_shadow(vcpu) && !(sregs.cr0 & X86_CR0_PE)) {
-		lv_warn("LV_SET_SREGS: shadow paging cannot run real mode (cr0 0x%llx): it needs unrestricted guest, which needs EPT\n",
-			sregs.cr0);
-		return -EINVAL;
-	}
 	if (lv_validate_sregs(&sregs, lv_vmx.has_ug || lv_is_shadow(vcpu),
 			      boot_cpu_data.x86_phys_bits)) {
 		lv_warn("LV_SET_SREGS: invalid state (cr0 0x%llx cr4 0x%llx efer 0x%llx)\n",

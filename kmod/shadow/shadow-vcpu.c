@@ -9,10 +9,8 @@
  * - Paging is always on in the CPU: PAE paging for guests without paging,
  *   with 32-bit or with PAE paging (a 32-bit address space fits in four
  *   PDPTEs), 4-level paging for long mode.  A guest in protected mode
- *   without paging runs on an identity shadow.  Real mode needs
- *   unrestricted guest, which needs EPT: a shadow VM refuses it (LV_SET_SREGS
- *   returns EINVAL; a guest that clears CR0.PE fails VM entry, with a dmesg
- *   line saying why).
+ *   without paging runs on an identity shadow, and so does real-mode code,
+ *   in virtual-8086 mode (unrestricted guest needs EPT; ../vmx/vm86.c).
  * - CR0.WP is always on in the CPU (shadow.c maps supervisor writes to
  *   read-only pages as supervisor-only pages when the guest's WP is 0);
  *   EFER.NXE is always on, so shadow leaves can carry XD; CR4.PCIDE is off.
@@ -99,19 +97,17 @@ void lv_shadow_update(struct lv_vcpu *vcpu, bool from_guest)
 	else
 		vcpu->sh.msrs[0].value = hw_efer(vcpu);
 
-	if (!(cr0 & X86_CR0_PE)) {
-		/* as the guest wants it: VM entry refuses real mode here */
-		lv_vmwrite(GUEST_CR0, cr0 & ~(X86_CR0_CD | X86_CR0_NW));
-		if (from_guest)
-			lv_warn("vcpu %u: shadow paging cannot run real-mode code (it needs unrestricted guest, which needs EPT): the VM entry will fail\n",
-				vcpu->id);
-		return;
-	}
+	/* real mode: virtual-8086 mode (CPL 3, so no alignment checks) */
+	lv_vm86_switch(vcpu, !(cr0 & X86_CR0_PE), from_guest);
 	hw = (cr0 | lv_vmx.cr0_fixed0 | X86_CR0_PE | X86_CR0_PG | X86_CR0_WP) &
 	     lv_vmx.cr0_fixed1 & ~(X86_CR0_CD | X86_CR0_NW);
+	if (!(cr0 & X86_CR0_PE))
+		hw &= ~X86_CR0_AM;
 	lv_vmwrite(GUEST_CR0, hw);
 	hw = ((cr4 | X86_CR4_PAE | lv_vmx.cr4_fixed0) & lv_vmx.cr4_fixed1) &
 	     ~X86_CR4_PCIDE;
+	if (!(cr0 & X86_CR0_PE))
+		hw |= X86_CR4_VME;
 	lv_vmwrite(GUEST_CR4, hw);
 	lv_shadow_load_root(vcpu);
 }

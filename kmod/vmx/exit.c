@@ -159,6 +159,8 @@ static int handle_exception_nmi(struct lv_vcpu *vcpu)
 		asm volatile("int $0x12");
 		return 1;
 	}
+	if (vcpu->vm86.on)
+		return lv_vm86_exception(vcpu, info);
 	dump_state(vcpu, "unexpected exception exit");
 	return internal_error(vcpu, LV_INTERNAL_UNHANDLED_EXIT, 2, data);
 }

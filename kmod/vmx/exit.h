@@ -29,6 +29,7 @@ void lv_irq_fill_run(struct lv_vcpu *vcpu);
 bool lv_vcpu_has_events(struct lv_vcpu *vcpu);
 bool lv_vcpu_process_events(struct lv_vcpu *vcpu);
 int lv_handle_hlt(struct lv_vcpu *vcpu);
+int lv_halt(struct lv_vcpu *vcpu);
 int lv_handle_irq_window(struct lv_vcpu *vcpu);
 
 /* run.c */

@@ -234,6 +234,17 @@ bool lv_vcpu_process_events(struct lv_vcpu *vcpu)
 int lv_handle_hlt(struct lv_vcpu *vcpu)
 {
 	lv_skip_insn(vcpu);
+	return lv_halt(vcpu);
+}
+
+/**
+ * lv_halt() - the vCPU halts, the HLT already stepped over
+ * @vcpu: the vCPU
+ *
+ * Return: as lv_handle_hlt().
+ */
+int lv_halt(struct lv_vcpu *vcpu)
+{
 	vcpu->halt_if = lv_vmread(GUEST_RFLAGS) & X86_EFLAGS_IF;
 	WRITE_ONCE(vcpu->mp_state, LV_MP_HALTED);
 	if (vcpu->halt_if || test_bit(LV_EV_NMI, &vcpu->events))

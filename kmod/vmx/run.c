@@ -293,6 +293,8 @@ static void clock_to_user(struct lv_vcpu *vcpu, int ret)
 
 /* vcpu_enter(): an event arrived before entry; nothing ran */
 #define LV_ENTRY_ABORTED	0x20000
+/* vcpu_enter(): real-mode code cannot enter (vm86.c); nothing ran */
+#define LV_VM86_FAILED		0x30000
 
 /*
  * Enter the guest with interrupts off and take the exit.  Exits that need
@@ -301,7 +303,11 @@ static void clock_to_user(struct lv_vcpu *vcpu, int ret)
  * the first entry cannot have changed.  A host interrupt that arrives
  * meanwhile makes the next entry exit at once.
  *
- * Returns the exit reason to dispatch, LV_ENTRY_ABORTED, or -1 if
+ * Real-mode code of a shadow VM enters in virtual-8086 form (vm86.c) and
+ * leaves it before anything else looks at the VMCS.
+ *
+ * Returns the exit reason to dispatch, LV_ENTRY_ABORTED, LV_VM86_FAILED,
+ * or -1 if
  * VMLAUNCH/VMRESUME itself failed.
  */
 static int vcpu_enter(struct lv_vcpu *vcpu)
@@ -330,6 +336,11 @@ static int vcpu_enter(struct lv_vcpu *vcpu)
 		return LV_ENTRY_ABORTED;
 	}
 	lv_irq_inject(vcpu);
+	if (unlikely(vcpu->vm86.on) && lv_vm86_enter(vcpu)) {
+		WRITE_ONCE(vcpu->mode, LV_MODE_OUTSIDE);
+		local_irq_enable();
+		return LV_VM86_FAILED;
+	}
 
 	cr3 = __read_cr3();
 	if (unlikely(cr3 != vcpu->host_cr3)) {
@@ -379,6 +390,8 @@ static int vcpu_enter(struct lv_vcpu *vcpu)
 		if (likely(!(reason & VMX_EXIT_REASONS_FAILED_VMENTRY)))
 			vcpu->launched = true;
 	}
+	if (unlikely(vcpu->vm86.entered))
+		lv_vm86_exit(vcpu);
 
 	WRITE_ONCE(vcpu->mode, LV_MODE_OUTSIDE);
 	vcpu->cr2 = native_read_cr2();
@@ -528,6 +541,10 @@ int lv_vmx_run(struct lv_vcpu *vcpu)
 		reason = vcpu_enter(vcpu);
 		if (reason == LV_ENTRY_ABORTED)
 			continue;
+		if (unlikely(reason == LV_VM86_FAILED)) {
+			ret = lv_vm86_failed(vcpu);
+			break;
+		}
 		if (unlikely(reason < 0)) {
 			ret = vmfail(vcpu);
 			break;

@@ -36,6 +36,7 @@
 #define LV_CAP_EXIT_STATS	_BITULL(9)	/* LV_GET_EXIT_STATS, debugfs (API 3) */
 #define LV_CAP_TRACE		_BITULL(10)	/* LV_TRACE_ENABLE, trace events */
 #define LV_CAP_EXIT_POLICY	_BITULL(11)	/* exit policies, CPUID/MSR overrides */
+#define LV_CAP_VM86		_BITULL(13)	/* shadow VMs run real mode (LV_SET_TSS_ADDR) */
 
 /**
  * struct lv_caps - what this module and this CPU can do (LV_GET_CAPS)
@@ -733,6 +734,16 @@ struct lv_msr_table {
 #define LV_SET_VM_EXIT_POLICY	_IOW(LV_IOC_MAGIC, 0x19, struct lv_exit_policy)
 #define LV_SET_CPUID		_IOW(LV_IOC_MAGIC, 0x1a, struct lv_cpuid_table)
 #define LV_SET_MSR_OVERRIDES	_IOW(LV_IOC_MAGIC, 0x1b, struct lv_msr_table)
+/*
+ * LV_SET_TSS_ADDR (shadow VMs): arg = guest-physical address, page aligned,
+ * below 4 GiB, of LV_VM86_TSS_PAGES pages of RAM the guest leaves alone.
+ * Without unrestricted guest, real-mode code runs in virtual-8086 mode,
+ * which needs a 32-bit TSS in guest memory: labvisor writes its own there
+ * each time the guest enters real mode.  Without it, real-mode code on a
+ * shadow VM fails the VM (LV_EXIT_INTERNAL_ERROR).
+ */
+#define LV_SET_TSS_ADDR		_IO(LV_IOC_MAGIC, 0x1d)
+#define LV_VM86_TSS_PAGES	3
 
 /* vCPU fd */
 #define LV_RUN			_IO(LV_IOC_MAGIC, 0x20)
