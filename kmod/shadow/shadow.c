@@ -572,24 +572,65 @@ int lv_shadow_page_fault(struct lv_vcpu *vcpu)
 	}
 }
 
+/*
+ * Invalidate what the shadow tree of @sp holds for @gva, as INVLPG does in
+ * a TLB.  Only what an unsynced page on the way may have kept stale goes:
+ * a page that still protects its guest table follows every change of it.
+ * The 4 KiB leaf of @gva is cleared (the next access faults and maps it
+ * from the guest's tables); a guest large page (a direct page under a
+ * guest table) is one translation for INVLPG: its split shadow goes
+ * whole.  Return: true if shadow pages were freed.
+ */
+static bool invlpg_tree(struct lv_shadow *sh, struct lv_sp *sp, u64 gva)
+{
+	bool stale = sp->unsynced;
+	struct lv_sp *c;
+	unsigned int idx;
+
+	for (; sp->level > 1; sp = c) {
+		c = sp->child[sp_index(gva, sp->level)];
+		if (!c)
+			return false;
+		if (c->gfn == LV_SP_DIRECT && sp->gfn != LV_SP_DIRECT) {
+			if (!stale)
+				return false;
+			sp_zap(sh, c);
+			return true;
+		}
+		stale |= c->unsynced;
+	}
+	idx = sp_index(gva, 1);
+	if (stale)
+		sp->spt[idx] = 0;
+	return false;
+}
+
 /**
  * lv_shadow_invlpg() - the guest invalidates one page (INVLPG exit)
  * @vcpu: the vCPU
  *
- * The shadow entries follow every write to the guest's protected tables;
- * unsynced shadow pages are dropped, and the CPU's cached translations go.
+ * The shadow entries of protected guest tables follow every write to them;
+ * an unsynced shadow page may hold stale entries, as a TLB may, until the
+ * guest invalidates them: INVLPG drops the shadow translation of its
+ * address in every root (unsynced pages stay, with their other entries,
+ * until the next CR3 load), and the vCPU's cached translations go.
  *
  * Return: 1.
  */
 int lv_shadow_invlpg(struct lv_vcpu *vcpu)
 {
 	struct lv_shadow *sh = vcpu->vm->shadow;
-	bool any;
+	u64 gva = lv_vmread(EXIT_QUALIFICATION);
+	bool freed = false;
+	unsigned int i;
 
 	spin_lock(&sh->lock);
-	any = zap_unsynced(sh);
+	if (sh->maybe_unsynced)
+		for (i = 0; i < LV_SHADOW_ROOTS; i++)
+			if (sh->roots[i].sp)
+				freed |= invlpg_tree(sh, sh->roots[i].sp, gva);
 	spin_unlock(&sh->lock);
-	if (any)
+	if (freed)
 		flush_all(vcpu->vm);
 	else
 		lv_shadow_flush_tlb(vcpu);
