@@ -16,13 +16,17 @@
  * write to a protected gfn faults; its shadow pages then become "unsynced"
  * (kept, but no longer protecting it: no emulation, and no ping-pong when
  * the written table also maps the writing code), the page is mapped
- * writable and the write runs natively.  A fault through an unsynced page
- * still checks the entries on its own path; the others may be stale until
- * the next INVLPG or CR3 load, which drop every unsynced shadow page: the
- * points where the architecture lets the guest rely on a changed present
- * entry (a not-present guest entry never has a shadow).  Dirty tracking: a
- * leaf is mapped writable only once the guest's dirty bit is set, so the
- * first write faults and sets it.
+ * writable and the write runs natively.  An unsynced page behaves as a
+ * TLB: its entries may be stale until the guest invalidates them, at the
+ * points where the architecture lets it rely on a changed present entry.
+ * INVLPG drops the shadow translation of its one address (in every root,
+ * when an unsynced page lies on its path; all of a split guest large
+ * page); a CR3 load (or a CR0, CR4 or EFER write) drops every unsynced
+ * page.  A not-present guest entry never has a shadow, and a fault through
+ * an unsynced page re-checks the entries on its own path, so an entry made
+ * present needs no invalidation.  Dirty tracking: a leaf is mapped
+ * writable only once the guest's dirty bit is set, so the first write
+ * faults and sets it.
  *
  * The shadow trees are private to their root (no sharing between address
  * spaces), roots are cached per guest CR3 and paging role, at most
