@@ -16,13 +16,17 @@
  * write to a protected gfn faults; its shadow pages then become "unsynced"
  * (kept, but no longer protecting it: no emulation, and no ping-pong when
  * the written table also maps the writing code), the page is mapped
- * writable and the write runs natively.  A fault through an unsynced page
- * still checks the entries on its own path; the others may be stale until
- * the next INVLPG or CR3 load, which drop every unsynced shadow page: the
- * points where the architecture lets the guest rely on a changed present
- * entry (a not-present guest entry never has a shadow).  Dirty tracking: a
- * leaf is mapped writable only once the guest's dirty bit is set, so the
- * first write faults and sets it.
+ * writable and the write runs natively.  An unsynced page behaves as a
+ * TLB: its entries may be stale until the guest invalidates them, at the
+ * points where the architecture lets it rely on a changed present entry.
+ * INVLPG drops the shadow translation of its one address (in every root,
+ * when an unsynced page lies on its path; all of a split guest large
+ * page); a CR3 load (or a CR0, CR4 or EFER write) drops every unsynced
+ * page.  A not-present guest entry never has a shadow, and a fault through
+ * an unsynced page re-checks the entries on its own path, so an entry made
+ * present needs no invalidation.  Dirty tracking: a leaf is mapped
+ * writable only once the guest's dirty bit is set, so the first write
+ * faults and sets it.
  *
  * The shadow trees are private to their root (no sharing between address
  * spaces), roots are cached per guest CR3 and paging role, at most
@@ -572,24 +576,65 @@ int lv_shadow_page_fault(struct lv_vcpu *vcpu)
 	}
 }
 
+/*
+ * Invalidate what the shadow tree of @sp holds for @gva, as INVLPG does in
+ * a TLB.  Only what an unsynced page on the way may have kept stale goes:
+ * a page that still protects its guest table follows every change of it.
+ * The 4 KiB leaf of @gva is cleared (the next access faults and maps it
+ * from the guest's tables); a guest large page (a direct page under a
+ * guest table) is one translation for INVLPG: its split shadow goes
+ * whole.  Return: true if shadow pages were freed.
+ */
+static bool invlpg_tree(struct lv_shadow *sh, struct lv_sp *sp, u64 gva)
+{
+	bool stale = sp->unsynced;
+	struct lv_sp *c;
+	unsigned int idx;
+
+	for (; sp->level > 1; sp = c) {
+		c = sp->child[sp_index(gva, sp->level)];
+		if (!c)
+			return false;
+		if (c->gfn == LV_SP_DIRECT && sp->gfn != LV_SP_DIRECT) {
+			if (!stale)
+				return false;
+			sp_zap(sh, c);
+			return true;
+		}
+		stale |= c->unsynced;
+	}
+	idx = sp_index(gva, 1);
+	if (stale)
+		sp->spt[idx] = 0;
+	return false;
+}
+
 /**
  * lv_shadow_invlpg() - the guest invalidates one page (INVLPG exit)
  * @vcpu: the vCPU
  *
- * The shadow entries follow every write to the guest's protected tables;
- * unsynced shadow pages are dropped, and the CPU's cached translations go.
+ * The shadow entries of protected guest tables follow every write to them;
+ * an unsynced shadow page may hold stale entries, as a TLB may, until the
+ * guest invalidates them: INVLPG drops the shadow translation of its
+ * address in every root (unsynced pages stay, with their other entries,
+ * until the next CR3 load), and the vCPU's cached translations go.
  *
  * Return: 1.
  */
 int lv_shadow_invlpg(struct lv_vcpu *vcpu)
 {
 	struct lv_shadow *sh = vcpu->vm->shadow;
-	bool any;
+	u64 gva = lv_vmread(EXIT_QUALIFICATION);
+	bool freed = false;
+	unsigned int i;
 
 	spin_lock(&sh->lock);
-	any = zap_unsynced(sh);
+	if (sh->maybe_unsynced)
+		for (i = 0; i < LV_SHADOW_ROOTS; i++)
+			if (sh->roots[i].sp)
+				freed |= invlpg_tree(sh, sh->roots[i].sp, gva);
 	spin_unlock(&sh->lock);
-	if (any)
+	if (freed)
 		flush_all(vcpu->vm);
 	else
 		lv_shadow_flush_tlb(vcpu);

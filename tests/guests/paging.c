@@ -15,6 +15,11 @@
  * - a fork-like copy-on-write of a page between two address spaces;
  * - a loop rewriting one PTE 300 times, and a page table that maps itself,
  *   written through that mapping;
+ * - INVLPG per translation: a changed PTE is seen after its INVLPG while a
+ *   neighbour in the same table changed without one (that one only after
+ *   its own INVLPG or a CR3 load), a not-present PTE made present needs no
+ *   INVLPG, a changed PDE is seen after INVLPG of an address under it, and
+ *   INVLPG of one address of a 2 MiB page drops the whole page;
  * - MMIO (the test device at 0xd0000000) through a 4 KiB mapping.
  * Faults are taken by our own #PF handler, which records the error code
  * and CR2 and returns from probe_kernel()/probe_user() with 1.
@@ -44,6 +49,7 @@ const char guest_name[] = "paging";
 #define T	0x8000000000UL		/* PML4 entry 1 */
 #define POOL	0x800000UL		/* our page tables and pages: 8 MiB + */
 #define BIG	0x1000000UL		/* the 2 MiB page's frame: 16 MiB */
+#define BIG2	0x1200000UL		/* another 2 MiB frame: 18 MiB */
 
 int probe_kernel(void *fn, ulong addr, ulong val);
 int probe_user(ulong rip, ulong addr, ulong val);
@@ -460,6 +466,84 @@ static void test_rewrite(struct as *a)
 	set_pte(a, 511, 0);
 }
 
+/* read @addr, expect @want (or @alt, when a TLB may still hold it) */
+static void expect_read(ulong addr, u64 want, u64 alt, const char *what)
+{
+	expect_ok(kread(addr), what);
+	EXPECT(probe_val == want || probe_val == alt, "%s: read 0x%llx, want 0x%llx",
+	       what, probe_val, want);
+}
+
+static void test_invlpg(struct as *a)
+{
+	u64 *p[6], *ptx = alloc_page(), *pty = alloc_page();
+	int i;
+
+	for (i = 0; i < 6; i++)
+		p[i] = fill_page(0x20000 + 0x1000 * i);
+	set_pte(a, 60, (ulong)p[0] | P | W);
+	set_pte(a, 61, (ulong)p[1] | P | W);
+	expect_read(va(60), 0x20000, 0x20000, "INVLPG: first PTE");
+	expect_read(va(61), 0x21000, 0x21000, "INVLPG: its neighbour");
+	/* both change, only the first is invalidated */
+	a->pt[60] = (ulong)p[2] | P | W;
+	invlpg(va(60));
+	a->pt[61] = (ulong)p[3] | P | W;
+	expect_read(va(60) + 8, 0x22001, 0x22001, "INVLPG: changed PTE, neighbour changed too");
+	expect_ok(kwrite(va(60) + 16, 0x99), "INVLPG: write the changed PTE's page");
+	EXPECT(p[2][2] == 0x99 && p[0][2] == 0x20002, "INVLPG: write landed in %llx/%llx",
+	       p[2][2], p[0][2]);
+	a->pt[62] = (ulong)p[4] | P | W;	/* not present before: no INVLPG */
+	expect_read(va(62) + 24, 0x24003, 0x24003, "INVLPG: not-present PTE made present");
+	expect_read(va(61), 0x23000, 0x21000, "INVLPG: neighbour changed without INVLPG");
+	invlpg(va(61));
+	expect_read(va(61), 0x23000, 0x23000, "INVLPG: neighbour after its INVLPG");
+	/* unmap one, change the neighbour without INVLPG, then a CR3 load */
+	a->pt[60] = 0;
+	invlpg(va(60));
+	a->pt[61] = (ulong)p[1] | P | W;
+	expect_pf(kread(va(60)), 0, va(60), "INVLPG: unmapped, neighbour changed");
+	expect_read(va(61), 0x21000, 0x23000, "INVLPG: neighbour before a CR3 load");
+	a->pt[62] = (ulong)p[5] | P | W;
+	write_cr3(read_cr3());
+	expect_read(va(61), 0x21000, 0x21000, "INVLPG: neighbour after a CR3 load");
+	expect_read(va(62), 0x25000, 0x25000, "INVLPG: changed PTE after a CR3 load");
+	set_pte(a, 61, 0);
+	set_pte(a, 62, 0);
+
+	/* a PDE points to another table: INVLPG of one address under it */
+	ptx[0] = (ulong)p[0] | P | W;
+	ptx[1] = (ulong)p[1] | P | W;
+	pty[0] = (ulong)p[4] | P | W;
+	pty[1] = (ulong)p[5] | P | W;
+	a->pd[2] = (ulong)ptx | P | W | U;
+	expect_read(T + 0x400000, 0x20000, 0x20000, "INVLPG: a page of table X");
+	expect_read(T + 0x401000, 0x21000, 0x21000, "INVLPG: another page of table X");
+	a->pd[2] = (ulong)pty | P | W | U;
+	invlpg(T + 0x400000);
+	expect_read(T + 0x400000, 0x24000, 0x24000, "INVLPG: the PDE now points to table Y");
+	expect_read(T + 0x401000, 0x25000, 0x21000, "INVLPG: table Y, not invalidated");
+	invlpg(T + 0x401000);
+	expect_read(T + 0x401000, 0x25000, 0x25000, "INVLPG: table Y, after its INVLPG");
+
+	/* a 2 MiB page to another frame: INVLPG of one 4 KiB part drops all */
+	*(u64 *)(BIG + 0x3000) = 0xb103;
+	*(u64 *)(BIG + 0x5000) = 0xb105;
+	*(u64 *)(BIG2 + 0x3000) = 0xb203;
+	*(u64 *)(BIG2 + 0x5000) = 0xb205;
+	a->pd[3] = BIG | P | W | PS;
+	expect_read(T + 0x603000, 0xb103, 0xb103, "INVLPG: a 2 MiB page");
+	expect_read(T + 0x605000, 0xb105, 0xb105, "INVLPG: another part of the 2 MiB page");
+	a->pd[3] = BIG2 | P | W | PS;
+	invlpg(T + 0x603000);
+	expect_read(T + 0x605000, 0xb205, 0xb205, "INVLPG: the other part, 2 MiB page moved");
+	expect_read(T + 0x603000, 0xb203, 0xb203, "INVLPG: the invalidated part");
+	a->pd[2] = 0;
+	a->pd[3] = 0;
+	write_cr3(read_cr3());
+	expect_pf(kread(T + 0x605000), 0, T + 0x605000, "INVLPG: 2 MiB page unmapped");
+}
+
 static void test_mmio(struct as *a)
 {
 	set_pte(a, 50, MMIO_TEST_BASE | P | W);
@@ -489,6 +573,7 @@ void guest_main(u32 magic, ulong info)
 	test_spaces(as);
 	test_cow(&as[0], &as[1]);
 	test_rewrite(&as[0]);
+	test_invlpg(&as[0]);
 	test_mmio(&as[0]);
 	printf("paging: %d checks (NX %s, MAXPHYADDR %u)\n", checks,
 	       nx ? "yes" : "no", phys_bits);
