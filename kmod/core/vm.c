@@ -143,6 +143,8 @@ static long vm_ioctl(struct file *file, unsigned int cmd, unsigned long arg)
 		return lv_vtd_assign_ioctl(vm, (void __user *)arg);
 	case LV_UNASSIGN_DEVICE:
 		return lv_vtd_unassign_ioctl(vm, (void __user *)arg);
+	case LV_SET_DEVICE_IRQ:
+		return lv_vtd_irq_ioctl(vm, (void __user *)arg);
 	}
 	lv_warn("unknown VM ioctl 0x%x\n", cmd);
 	return -ENOTTY;
