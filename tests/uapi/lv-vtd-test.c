@@ -19,7 +19,9 @@
  *   lv-vtd-test unloaded  labvisor.ko is unloaded: the unit is as found
  *                         (translation off), edu's DMA reaches host memory
  *   lv-vtd-test irq       LV_SET_DEVICE_IRQ: edu's MSI and INTx signal an
- *                         eventfd, INTx masked until unmasked; teardown,
+ *                         eventfd, INTx masked until unmasked; with the
+ *                         eventfd on LV_IRQFD each MSI is injected by the
+ *                         kernel (irqfd_injections); teardown,
  *                         unassign and VM close free the host interrupt;
  *                         bad requests refused
  *   lv-vtd-test irq-nomsi QEMU's pci-testdev (no MSI, no INTx pin):
@@ -791,6 +793,22 @@ static uint64_t efd_wait(int efd)
 	return 0;
 }
 
+/* wait until the VM counted @want irqfd injections (10 s: never); the count */
+static uint64_t irqfd_wait(int vm, uint64_t want)
+{
+	struct timespec ts = { 0, 10000000 };
+	uint64_t n = 0;
+	int i;
+
+	for (i = 0; i < 1000; i++) {
+		n = stats(vm).irqfd_injections;
+		if (n >= want)
+			break;
+		nanosleep(&ts, NULL);
+	}
+	return n;
+}
+
 /* a while for a wrong signal to show up before "nothing came" is checked */
 static void settle(void)
 {
@@ -932,6 +950,39 @@ static int irq(void)
 	CHECK(total == 3, "eventfd counted %llu for 3 MSIs",
 	      (unsigned long long)total);
 	end("irq-msi-three");
+
+	/*
+	 * The eventfd hooked to LV_IRQFD, as lvctl does: each MSI of the
+	 * device is delivered by the kernel (to no vCPU here: none can
+	 * exist without VMX, but it is counted) and user space reads nothing
+	 */
+	begin();
+	{
+		struct lv_irqfd fd = {
+			.fd = efd, .msi = { .address = 0xfee00000, .data = 0x4031 },
+		};
+		uint64_t base = stats(vm).irqfd_injections;
+
+		if (EXPECT_OK(vm, LV_IRQFD, &fd) == 0) {
+			for (i = 0; i < 3; i++) {
+				edu.regs[EDU_IRQ_RAISE] = 1;
+				n = irqfd_wait(vm, base + i + 1);
+				CHECK(n == base + i + 1,
+				      "raise %d: irqfd_injections %llu, want %llu",
+				      i + 1, (unsigned long long)n,
+				      (unsigned long long)base + i + 1);
+				edu.regs[EDU_IRQ_ACK] = 1;
+			}
+			settle();
+			n = stats(vm).irqfd_injections;
+			CHECK(n == base + 3, "irqfd_injections %llu after 3 MSIs, want %llu",
+			      (unsigned long long)n, (unsigned long long)base + 3);
+			CHECK(efd_take(efd) == 0, "user space saw a count the irqfd should have taken");
+			fd.flags = LV_IRQFD_DEASSIGN;
+			EXPECT_OK(vm, LV_IRQFD, &fd);
+		}
+	}
+	end("irq-msi-irqfd");
 
 	begin();
 	r = irq_req(&edu, LV_DEVICE_IRQ_NONE, -1);
