@@ -17,7 +17,8 @@
  * until LV_DEVICE_IRQ_UNMASK, sent once the guest has handled the
  * interrupt; if the device still asserts it then, it stays masked and the
  * eventfd is signalled again (level semantics, no interrupt lost).  Turned
- * off, the line is left masked.
+ * off (also after MSI, whose teardown unmasks INTx), the line is left
+ * masked: no host handler would take it.
  *
  * The device is enabled (pci_enable_device(): it gets its INTx routing)
  * at its first routing and disabled when it is unassigned.
@@ -156,7 +157,7 @@ static int route_intx(struct lv_vtd_dev *d, struct eventfd_ctx *ctx,
 		      const char *bdf)
 {
 	struct pci_dev *pdev = d->pdev;
-	u16 cmd;
+	u16 cmd, found;
 	int err;
 
 	if (!pdev->pin) {
@@ -178,6 +179,7 @@ static int route_intx(struct lv_vtd_dev *d, struct eventfd_ctx *ctx,
 		return -ENXIO;
 	}
 	/* masked while the handler is installed; then armed */
+	pci_read_config_word(pdev, PCI_COMMAND, &found);
 	pci_intx(pdev, 0);
 	d->irq.trigger = ctx;
 	d->irq.masked = true;
@@ -186,7 +188,7 @@ static int route_intx(struct lv_vtd_dev *d, struct eventfd_ctx *ctx,
 		lv_warn("LV_SET_DEVICE_IRQ: %s: request_irq(%d) failed (%d): another user of the line does not share it\n",
 			bdf, pdev->irq, err);
 		d->irq.trigger = NULL;
-		/* the pin is masked now; as found otherwise */
+		pci_intx(pdev, !(found & PCI_COMMAND_INTX_DISABLE));
 		dev_undo_enable(d, cmd);
 		return err;
 	}
@@ -218,7 +220,8 @@ static void intx_unmask(struct lv_vtd_dev *d)
  * lv_vtd_irq_release() - free an assigned device's interrupt routing
  * @d: the device; lv_vtd_lock held
  *
- * MSI is turned off, INTx left masked; nothing is signalled afterwards.
+ * MSI is turned off, INTx left masked (after MSI too: no handler would
+ * take it); nothing is signalled afterwards.
  */
 void lv_vtd_irq_release(struct lv_vtd_dev *d)
 {
@@ -228,8 +231,11 @@ void lv_vtd_irq_release(struct lv_vtd_dev *d)
 		pci_intx(d->pdev, 0);
 	/* waits for a running handler */
 	free_irq(d->irq.irq, d);
-	if (d->irq.type == LV_DEVICE_IRQ_MSI)
+	if (d->irq.type == LV_DEVICE_IRQ_MSI) {
 		pci_free_irq_vectors(d->pdev);
+		/* which unmasked INTx, now nobody's interrupt: masked */
+		pci_intx(d->pdev, 0);
+	}
 	eventfd_ctx_put(d->irq.trigger);
 	d->irq.trigger = NULL;
 	d->irq.type = LV_DEVICE_IRQ_NONE;

@@ -990,9 +990,10 @@ static int irq(void)
 	CHECK(irq_lines(line, sizeof(line)) == 0,
 	      "after teardown /proc/interrupts still has %s", line);
 	CHECK(!(msi_ctrl(&edu) & 1), "edu's MSI still on after teardown");
+	CHECK(cfg16(&edu, 4) & CMD_INTX_DISABLE, "INTx unmasked after the MSI teardown");
 	/* torn down twice: nothing to do */
 	EXPECT_OK(vm, LV_SET_DEVICE_IRQ, &r);
-	/* edu falls back to INTx; nobody listens */
+	/* edu falls back to INTx, which is masked */
 	edu.regs[EDU_IRQ_RAISE] = 1;
 	settle();
 	CHECK(efd_take(efd) == 0, "the eventfd was signalled after teardown");
@@ -1070,6 +1071,7 @@ static int irq(void)
 	CHECK(irq_lines(line, sizeof(line)) == 0,
 	      "after unassign /proc/interrupts still has %s", line);
 	CHECK(!(msi_ctrl(&edu) & 1), "edu's MSI still on after unassign");
+	CHECK(cfg16(&edu, 4) & CMD_INTX_DISABLE, "INTx unmasked after unassign");
 	EXPECT_ERR(ENOENT, vm, LV_SET_DEVICE_IRQ, &r);
 	end("irq-unassign-frees");
 
