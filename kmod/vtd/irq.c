@@ -57,8 +57,11 @@ static irqreturn_t intx_handler(int irq, void *arg)
 	bool ours;
 
 	spin_lock_irqsave(&d->irq.lock, flags);
-	/* false: another device's interrupt on the shared line */
-	ours = pci_check_and_mask_intx(d->pdev);
+	/*
+	 * Masked already: not ours, though its status may still be pending;
+	 * else false: another device's interrupt on the shared line
+	 */
+	ours = !d->irq.masked && pci_check_and_mask_intx(d->pdev);
 	if (ours)
 		d->irq.masked = true;
 	spin_unlock_irqrestore(&d->irq.lock, flags);
