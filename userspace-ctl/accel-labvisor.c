@@ -582,6 +582,28 @@ static int lv_assign_device(struct vm *vm, u16 segment, u8 bus, u8 device,
 	return 0;
 }
 
+static int lv_device_msi(struct vm *vm, u16 segment, u8 bus, u8 device,
+			 u8 function, int fd)
+{
+	struct lv_vm *lv = vm->accel;
+	struct lv_device_irq r = {
+		.segment = segment,
+		.bus = bus,
+		.device = device,
+		.function = function,
+		.type = fd >= 0 ? LV_DEVICE_IRQ_MSI : LV_DEVICE_IRQ_NONE,
+		.fd = fd >= 0 ? fd : -1,
+	};
+
+	if (ioctl(lv->vm_fd, LV_SET_DEVICE_IRQ, &r) < 0) {
+		pr_err("LV_SET_DEVICE_IRQ %04x:%02x:%02x.%u %s: %s (dmesg says why)",
+		       segment, bus, device, function, fd >= 0 ? "MSI" : "off",
+		       strerror(errno));
+		return -1;
+	}
+	return 0;
+}
+
 static int lv_signal_msi(struct vm *vm, u64 addr, u32 data)
 {
 	struct lv_vm *lv = vm->accel;
@@ -665,6 +687,7 @@ const struct accel_ops accel_labvisor_ops = {
 	.vm_create = lv_vm_create,
 	.set_memory = lv_set_memory,
 	.assign_device = lv_assign_device,
+	.device_msi = lv_device_msi,
 	.vcpu_create = lv_vcpu_create,
 	.get_regs = lv_get_regs,
 	.set_regs = lv_set_regs,

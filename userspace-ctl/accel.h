@@ -159,6 +159,13 @@ struct accel_ops {
 	 */
 	int (*assign_device)(struct vm *vm, u16 segment, u8 bus, u8 device,
 			     u8 function);
+	/*
+	 * Route an assigned device's MSI to the eventfd @fd (which the
+	 * caller hooks to irqfd), or tear the routing down (@fd < 0).  NULL
+	 * where the accelerator cannot; 0 or -1 with a message.
+	 */
+	int (*device_msi)(struct vm *vm, u16 segment, u8 bus, u8 device,
+			  u8 function, int fd);
 
 	/*
 	 * labvisor only (NULL elsewhere).  After the vCPUs exist, before

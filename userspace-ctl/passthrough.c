@@ -7,6 +7,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/eventfd.h>
 #include <sys/mman.h>
 #include <unistd.h>
 
@@ -125,7 +126,80 @@ static void bar_changed(struct pci_dev *dev, int i)
 	}
 }
 
-/* the guest's bus-master bit goes to the device; memory decoding stays on */
+/* the emulated MSI capability: 64-bit address, one vector, no masking */
+#define MSI_CAP_SIZE	(PCI_MSI_DATA_64 + 2)
+
+static u32 cfg_le(const struct pci_dev *dev, unsigned int off, unsigned int len)
+{
+	u32 v = 0;
+
+	while (len--)
+		v = v << 8 | dev->cfg[off + len];
+	return v;
+}
+
+static void msi_off(struct passthrough *pt)
+{
+	const struct accel_ops *ops = pt->vm->ops;
+
+	if (!pt->msi_routed)
+		return;
+	ops->device_msi(pt->vm, pt->segment, pt->bus, pt->device,
+			pt->function, -1);
+	ops->irqfd(pt->vm, pt->msi_efd, pt->msi_addr, pt->msi_data, false);
+	pt->msi_routed = false;
+}
+
+/*
+ * The guest's MSI setup, applied: enabled, the device's MSI signals the
+ * eventfd, which irqfd turns into the guest's message (PCI lock held).
+ */
+static void msi_sync(struct passthrough *pt)
+{
+	const struct accel_ops *ops = pt->vm->ops;
+	struct pci_dev *dev = &pt->dev;
+	unsigned int c = pt->msi_cap;
+	bool enable = cfg_le(dev, c + PCI_MSI_FLAGS, 2) & PCI_MSI_FLAGS_ENABLE;
+	u64 addr = cfg_le(dev, c + PCI_MSI_ADDRESS_LO, 4) |
+		   (u64)cfg_le(dev, c + PCI_MSI_ADDRESS_HI, 4) << 32;
+	u32 data = cfg_le(dev, c + PCI_MSI_DATA_64, 2);
+
+	if (!pt->started || !c)
+		return;
+	if (!enable) {
+		msi_off(pt);
+		return;
+	}
+	if (pt->msi_routed && addr == pt->msi_addr && data == pt->msi_data)
+		return;
+	if (!ops->irqfd || !ops->device_msi) {
+		pr_err("%s: the %s accelerator cannot route the device's MSI: the guest gets no interrupt",
+		       pt->name, ops->name);
+		return;
+	}
+	/* an irqfd already registered takes the new message */
+	if (ops->irqfd(pt->vm, pt->msi_efd, addr, data, true)) {
+		pr_err("%s: the guest's MSI message 0x%llx/0x%x was refused: %s",
+		       pt->name, (unsigned long long)addr, data, strerror(errno));
+		msi_off(pt);
+		return;
+	}
+	pt->msi_addr = addr;
+	pt->msi_data = data;
+	if (pt->msi_routed)
+		return;
+	if (ops->device_msi(pt->vm, pt->segment, pt->bus, pt->device,
+			    pt->function, pt->msi_efd)) {
+		ops->irqfd(pt->vm, pt->msi_efd, addr, data, false);
+		return;
+	}
+	pt->msi_routed = true;
+}
+
+/*
+ * Config writes: the guest's bus-master bit goes to the device (memory
+ * decoding stays on); its MSI setup is applied.
+ */
 static void cfg_hook(struct pci_dev *dev, bool is_write)
 {
 	struct passthrough *pt = dev->opaque;
@@ -133,6 +207,7 @@ static void cfg_hook(struct pci_dev *dev, bool is_write)
 
 	if (!is_write)
 		return;
+	msi_sync(pt);
 	memcpy(&guest, dev->cfg + PCI_COMMAND, 2);
 	if (pread(pt->cfg_fd, &real, 2, PCI_COMMAND) != 2)
 		return;
@@ -141,6 +216,52 @@ static void cfg_hook(struct pci_dev *dev, bool is_write)
 	if (pwrite(pt->cfg_fd, &real, 2, PCI_COMMAND) != 2)
 		pr_err("%s: cannot write its command register: %s", pt->name,
 		       strerror(errno));
+}
+
+/* the offset of the device's MSI capability in @cfg, 0 if none */
+static unsigned int find_msi(const u8 *cfg)
+{
+	unsigned int off = cfg[PCI_CAPABILITY_LIST] & ~3u;
+	int n;
+
+	if (!(cfg[PCI_STATUS] & PCI_STATUS_CAP_LIST))
+		return 0;
+	for (n = 0; off >= 0x40 && n < 48; n++) {
+		if (cfg[off + PCI_CAP_LIST_ID] == PCI_CAP_ID_MSI)
+			return off;
+		off = cfg[off + PCI_CAP_LIST_NEXT] & ~3u;
+	}
+	return 0;
+}
+
+/* an MSI capability for the guest, if the device has one */
+static int add_msi(struct passthrough *pt, const u8 *cfg)
+{
+	struct pci_dev *dev = &pt->dev;
+	unsigned int c;
+
+	if (!find_msi(cfg)) {
+		pr_err("%s: no MSI capability: lvctl passes no INTx through, so the guest gets no interrupt from this device",
+		       pt->name);
+		return 0;
+	}
+	pt->msi_efd = eventfd(0, EFD_CLOEXEC);
+	c = pci_add_cap(dev, PCI_CAP_ID_MSI, MSI_CAP_SIZE);
+	if (pt->msi_efd < 0 || !c) {
+		pr_err("%s: no room for its MSI capability: %s", pt->name,
+		       pt->msi_efd < 0 ? strerror(errno) : "config space full");
+		return -1;
+	}
+	pt->msi_cap = c;
+	dev->cfg[c + PCI_MSI_FLAGS] = PCI_MSI_FLAGS_64BIT & 0xff;
+	dev->cfg[c + PCI_MSI_FLAGS + 1] = PCI_MSI_FLAGS_64BIT >> 8;
+	dev->wmask[c + PCI_MSI_FLAGS] = PCI_MSI_FLAGS_ENABLE;
+	memset(dev->wmask + c + PCI_MSI_ADDRESS_LO, 0xff, 8);
+	dev->wmask[c + PCI_MSI_ADDRESS_LO] = 0xfc;
+	memset(dev->wmask + c + PCI_MSI_DATA_64, 0xff, 2);
+	/* the hook sees the command register and the capability */
+	dev->cfg_hook_len = c + MSI_CAP_SIZE - PCI_COMMAND;
+	return 0;
 }
 
 static int read_resources(struct passthrough *pt)
@@ -200,11 +321,12 @@ int passthrough_init(struct passthrough *pt, struct vm *vm, const char *sysfs,
 		     const char *bdf, int index)
 {
 	char path[448];
-	u8 cfg[64];
+	u8 cfg[256];
 	int i;
 
 	memset(pt, 0, sizeof(*pt));
 	pt->cfg_fd = -1;
+	pt->msi_efd = -1;
 	pt->vm = vm;
 	if (passthrough_parse_bdf(bdf, &pt->segment, &pt->bus, &pt->device,
 				  &pt->function)) {
@@ -243,6 +365,8 @@ int passthrough_init(struct passthrough *pt, struct vm *vm, const char *sysfs,
 	pt->dev.cfg_hook_len = 2;
 	for (i = 0; i < PCI_NR_BARS; i++)
 		pt->bar[i].slot = PASSTHROUGH_SLOT0 + PCI_NR_BARS * index + i;
+	if (add_msi(pt, cfg))
+		return -1;
 	return read_resources(pt);
 }
 
@@ -280,4 +404,9 @@ void passthrough_destroy(struct passthrough *pt)
 	if (pt->cfg_fd >= 0)
 		close(pt->cfg_fd);
 	pt->cfg_fd = -1;
+	/* the VM is gone, and with it the routing and the irqfd */
+	if (pt->msi_efd >= 0)
+		close(pt->msi_efd);
+	pt->msi_efd = -1;
+	pt->msi_routed = false;
 }

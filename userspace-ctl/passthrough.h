@@ -11,10 +11,19 @@
  * (labvisor pins slot pages, which device memory has not) each access
  * traps to lvctl and is forwarded through the same mapping.  Configuration
  * space is lvctl's: the guest's bus-master bit is forwarded to the device,
- * everything else (capabilities, device-specific registers) is hidden, so
- * the guest cannot change the device's power state or its interrupt
- * setup.  Not done: I/O BARs, interrupts (INTx, MSI: the kernel would have
- * to forward them), expansion ROMs.
+ * everything else (its own capabilities, device-specific registers) is
+ * hidden, so the guest cannot change the device's power state or its
+ * interrupt setup.
+ *
+ * Interrupts: a device with an MSI capability gets an emulated one (64-bit
+ * address, one vector, no per-vector mask).  When the guest enables it,
+ * lvctl registers an eventfd with irqfd for the guest's message and asks
+ * the accelerator to route the device's real MSI to that eventfd
+ * (labvisor: LV_SET_DEVICE_IRQ), so each device interrupt becomes the
+ * guest's MSI in the kernel; a new message re-registers the irqfd; disabled,
+ * the routing is torn down.  lvctl's PCI bus has no INTx, so a device
+ * without MSI gets no interrupt (lvctl says so at start).  Not done: I/O
+ * BARs, INTx, MSI-X, expansion ROMs.
  */
 #ifndef LVCTL_PASSTHROUGH_H
 #define LVCTL_PASSTHROUGH_H
@@ -45,6 +54,11 @@ struct passthrough {
 	u8 bus, device, function;
 	int cfg_fd;		/* sysfs config, read-write */
 	bool started;		/* assigned: BARs may become slots */
+	u8 msi_cap;		/* the guest's MSI capability; 0: none */
+	int msi_efd;		/* eventfd the device's MSI signals */
+	bool msi_routed;	/* irqfd and the device's MSI on msi_efd */
+	u64 msi_addr;		/* the guest's message, while routed */
+	u32 msi_data;
 	struct passthrough_bar bar[PCI_NR_BARS];
 };
 

@@ -39,7 +39,7 @@ static long lv_get_caps(void __user *argp)
 	};
 
 	if (lv_vtd_available())
-		caps.flags |= LV_CAP_VTD;
+		caps.flags |= LV_CAP_VTD | LV_CAP_DEVICE_IRQ;
 	if (!lv_have_vmx)
 		return copy_to_user(argp, &caps, sizeof(caps)) ? -EFAULT : 0;
 	caps.vmx_basic = lv_vmx.basic;

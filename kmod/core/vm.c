@@ -143,6 +143,8 @@ static long vm_ioctl(struct file *file, unsigned int cmd, unsigned long arg)
 		return lv_vtd_assign_ioctl(vm, (void __user *)arg);
 	case LV_UNASSIGN_DEVICE:
 		return lv_vtd_unassign_ioctl(vm, (void __user *)arg);
+	case LV_SET_DEVICE_IRQ:
+		return lv_vtd_irq_ioctl(vm, (void __user *)arg);
 	case LV_SET_TSS_ADDR:
 		return lv_vm86_set_tss(vm, arg);
 	}

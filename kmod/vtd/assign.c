@@ -16,7 +16,8 @@
  * before the assignment is not restored).
  *
  * Locks: vm->lock, then lv_vtd_lock, then the device's lock (which
- * driver_set_override() takes itself).
+ * driver_set_override() takes itself).  Unassigning frees the device's
+ * interrupt routing (irq.c) first.
  */
 #include <linux/bitmap.h>
 #include <linux/device.h>
@@ -293,6 +294,7 @@ long lv_vtd_assign_ioctl(struct lv_vm *vm, void __user *argp)
 	d->vm = vm;
 	d->unit = unit;
 	d->pdev = pdev;
+	lv_vtd_irq_dev_init(d);
 	list_add(&d->node, &lv_vtd_devs);
 	vm->vtd->nr_devs++;
 	mutex_unlock(&lv_vtd_lock);
@@ -323,6 +325,8 @@ static void dev_release(struct lv_vtd_dev *d)
 	char bdf[16];
 
 	lv_vtd_bdf(pdev, bdf, sizeof(bdf));
+	/* no interrupt of it reaches the VM's eventfd any more */
+	lv_vtd_irq_release(d);
 	if (lv_vtd_set_context(d->unit, pdev->bus->number, pdev->devfn,
 			       LV_VTD_DID_BLOCK, NULL))
 		pr_err("labvisor: vtd: %s: the unit did not confirm blocking its DMA\n",
@@ -331,6 +335,9 @@ static void dev_release(struct lv_vtd_dev *d)
 	lv_vtd_poll_faults();
 	list_del(&d->node);
 	d->vm->vtd->nr_devs--;
+	/* enabled for its interrupts: bus mastering goes off with it */
+	if (d->enabled)
+		pci_disable_device(pdev);
 	set_override(pdev, "");
 	pr_info("labvisor: vtd: %s unassigned: its DMA is blocked\n", bdf);
 	pci_dev_put(pdev);

@@ -8,6 +8,7 @@
  *             unit back as it was found
  *   assign.c  per-VM domains (second-level tables from the memory slots),
  *             device assignment, statistics
+ *   irq.c     interrupts of assigned devices (MSI, INTx) to eventfds
  *   slpt.c    second-level page tables (KUnit-tested)
  *   dmar.c    the DMAR parser (KUnit-tested)
  */
@@ -16,6 +17,7 @@
 
 #include <linux/list.h>
 #include <linux/mutex.h>
+#include <linux/spinlock.h>
 #include <linux/types.h>
 
 #include "dmar.h"
@@ -25,6 +27,7 @@ struct lv_vm;
 struct lv_slot;
 struct lv_vm_stats;
 struct pci_dev;
+struct eventfd_ctx;
 
 /* ---- for kmod/core ---- */
 int lv_vtd_init(void);
@@ -32,6 +35,7 @@ void lv_vtd_exit(void);
 bool lv_vtd_available(void);
 long lv_vtd_assign_ioctl(struct lv_vm *vm, void __user *argp);
 long lv_vtd_unassign_ioctl(struct lv_vm *vm, void __user *argp);
+long lv_vtd_irq_ioctl(struct lv_vm *vm, void __user *argp);
 int lv_vtd_slot_map(struct lv_vm *vm, struct lv_slot *slot);
 void lv_vtd_slot_unmap(struct lv_vm *vm, struct lv_slot *slot);
 void lv_vtd_vm_destroy(struct lv_vm *vm);
@@ -106,17 +110,39 @@ struct lv_vtd_domain {
 };
 
 /**
+ * struct lv_vtd_irq - where an assigned device's interrupt goes (irq.c)
+ * @type: LV_DEVICE_IRQ_NONE, _MSI or _INTX
+ * @irq: the host interrupt while routed
+ * @trigger: the eventfd the handler signals, referenced while routed
+ * @lock: orders @masked with the INTx handler
+ * @masked: INTx: the handler masked the line, no unmask since
+ * @name: the name in /proc/interrupts
+ */
+struct lv_vtd_irq {
+	u8 type;
+	int irq;
+	struct eventfd_ctx *trigger;
+	spinlock_t lock;	/* orders @masked with the INTx handler */
+	bool masked;
+	char name[32];
+};
+
+/**
  * struct lv_vtd_dev - an assigned device
  * @node: entry on the list of assigned devices
  * @vm: the VM it is assigned to
  * @unit: the unit translating its DMA
  * @pdev: the device (referenced)
+ * @enabled: we enabled it (pci_enable_device()) for its interrupts
+ * @irq: its interrupt routing
  */
 struct lv_vtd_dev {
 	struct list_head node;
 	struct lv_vm *vm;
 	struct lv_vtd_unit *unit;
 	struct pci_dev *pdev;
+	bool enabled;
+	struct lv_vtd_irq irq;
 };
 
 extern struct mutex lv_vtd_lock;
@@ -131,5 +157,7 @@ int lv_vtd_set_context(struct lv_vtd_unit *u, u8 bus, u8 devfn, u16 did,
 void lv_vtd_flush_iotlb(int did);
 void lv_vtd_poll_faults(void);
 const char *lv_vtd_bdf(struct pci_dev *pdev, char *buf, size_t len);
+void lv_vtd_irq_dev_init(struct lv_vtd_dev *d);
+void lv_vtd_irq_release(struct lv_vtd_dev *d);
 
 #endif /* LV_VTD_H */

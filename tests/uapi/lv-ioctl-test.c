@@ -56,7 +56,8 @@
 #define LV_CAP_ALL	(LV_CAP_EPT | LV_CAP_VPID | LV_CAP_UNRESTRICTED | \
 			 LV_CAP_EPT_2M | LV_CAP_SHADOW | LV_CAP_LAPIC | \
 			 LV_CAP_IOEVENTFD | LV_CAP_IRQFD | LV_CAP_VTD | \
-			 LV_CAP_EXIT_STATS | LV_CAP_TRACE | LV_CAP_EXIT_POLICY)
+			 LV_CAP_EXIT_STATS | LV_CAP_TRACE | LV_CAP_EXIT_POLICY | \
+			 LV_CAP_DEVICE_IRQ | LV_CAP_VM86)
 
 static struct lv_caps caps;
 static int sys_fd = -1;
@@ -457,6 +458,23 @@ static void test_assign_device_bad(void)
 		}
 		EXPECT_ERR(EINVAL, vm_fd, LV_ASSIGN_DEVICE, &a);
 		EXPECT_ERR(EINVAL, vm_fd, LV_UNASSIGN_DEVICE, &a);
+	}
+	/* LV_SET_DEVICE_IRQ: bad fields EINVAL, an unassigned device ENOENT */
+	{
+		struct lv_device_irq r = { .type = LV_DEVICE_IRQ_NONE, .fd = -1 };
+
+		EXPECT_ERR(EFAULT, vm_fd, LV_SET_DEVICE_IRQ, BAD_PTR);
+		EXPECT_ERR(ENOENT, vm_fd, LV_SET_DEVICE_IRQ, &r);
+		r.type = 3;
+		EXPECT_ERR(EINVAL, vm_fd, LV_SET_DEVICE_IRQ, &r);
+		r.type = LV_DEVICE_IRQ_NONE;
+		r.reserved[2] = 1;
+		EXPECT_ERR(EINVAL, vm_fd, LV_SET_DEVICE_IRQ, &r);
+		r.reserved[2] = 0;
+		r.type = LV_DEVICE_IRQ_MSI;
+		EXPECT_ERR(EINVAL, vm_fd, LV_SET_DEVICE_IRQ, &r);	/* fd -1 */
+		r.fd = 1000;
+		EXPECT_ERR(EBADF, vm_fd, LV_SET_DEVICE_IRQ, &r);
 	}
 	/* no such device: segment 0xfff0 does not exist here */
 	a = ok;

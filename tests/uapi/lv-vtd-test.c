@@ -18,12 +18,23 @@
  *   lv-vtd-test linux     the unit is Linux's (intel_iommu=on): refused
  *   lv-vtd-test unloaded  labvisor.ko is unloaded: the unit is as found
  *                         (translation off), edu's DMA reaches host memory
+ *   lv-vtd-test irq       LV_SET_DEVICE_IRQ: edu's MSI and INTx signal an
+ *                         eventfd, INTx masked until unmasked; with the
+ *                         eventfd on LV_IRQFD each MSI is injected by the
+ *                         kernel (irqfd_injections); teardown,
+ *                         unassign and VM close free the host interrupt;
+ *                         bad requests refused
+ *   lv-vtd-test irq-nomsi QEMU's pci-testdev (no MSI, no INTx pin):
+ *                         both routings refused with EOPNOTSUPP
  *
  * edu (QEMU's hw/misc/edu.c, PCI 1234:11e8) is driven through its BAR 0
  * (sysfs resource0): DMA source 0x80, destination 0x88, count 0x90,
  * command 0x98 (bit 0 start, bit 1 direction: 1 = edu to memory); its
  * buffer is at 0x40000 on its side.  Transfers stay below 4096 bytes and
- * addresses below 2^28 (edu's limits).
+ * addresses below 2^28 (edu's limits).  Its interrupt: a write to 0x60
+ * ORs the value into the status at 0x24 and raises it (an MSI per write
+ * when MSI is on, else INTx held while the status is not 0); a write to
+ * 0x64 clears those status bits.
  *
  * "Nowhere else" is checked where a write would land without the IOMMU: a
  * page of this process whose physical address (from /proc/self/pagemap) is
@@ -32,6 +43,7 @@
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <poll.h>
 #include <stdarg.h>
 #include <stdbool.h>
 #include <stdint.h>
@@ -40,6 +52,7 @@
 #include <string.h>
 #include <time.h>
 #include <unistd.h>
+#include <sys/eventfd.h>
 #include <sys/ioctl.h>
 #include <sys/mman.h>
 
@@ -391,8 +404,8 @@ static int novmx(void)
 			      "vmx_basic 0x%llx ept_vpid_cap 0x%llx without VMX",
 			      (unsigned long long)caps.vmx_basic,
 			      (unsigned long long)caps.ept_vpid_cap);
-			CHECK(!(caps.flags & ~LV_CAP_VTD),
-			      "caps flags 0x%llx: only LV_CAP_VTD can work without VMX",
+			CHECK(!(caps.flags & ~(LV_CAP_VTD | LV_CAP_DEVICE_IRQ)),
+			      "caps flags 0x%llx: only LV_CAP_VTD and LV_CAP_DEVICE_IRQ can work without VMX",
 			      (unsigned long long)caps.flags);
 			CHECK(caps.flags & LV_CAP_VTD,
 			      "no LV_CAP_VTD with a free VT-d unit (flags 0x%llx)",
@@ -668,6 +681,480 @@ static int unloaded(void)
 	return failures ? 1 : 0;
 }
 
+/* ---- interrupts (LV_SET_DEVICE_IRQ) ----------------------------------------- */
+
+#define EDU_IRQ_STATUS	(0x24 / 4)
+#define EDU_IRQ_RAISE	(0x60 / 4)
+#define EDU_IRQ_ACK	(0x64 / 4)
+
+static struct lv_device_irq irq_req(const struct edu *edu, int type, int fd)
+{
+	return (struct lv_device_irq){
+		.segment = edu->bdf.segment, .bus = edu->bdf.bus,
+		.device = edu->bdf.device, .function = edu->bdf.function,
+		.type = type, .fd = fd,
+	};
+}
+
+/* one 16-bit register of edu's config space, or 0xffff */
+static uint16_t cfg16(const struct edu *edu, unsigned int off)
+{
+	char p[400];
+	uint16_t v = 0xffff;
+	int fd;
+
+	snprintf(p, sizeof(p), "%s/config", edu->path);
+	fd = open(p, O_RDONLY);
+	if (fd < 0 || pread(fd, &v, 2, off) != 2)
+		bad("%s: %s", p, strerror(errno));
+	if (fd >= 0)
+		close(fd);
+	return v;
+}
+
+/* MSI control of edu (0xffff: no MSI capability) */
+static uint16_t msi_ctrl(const struct edu *edu)
+{
+	unsigned int off = cfg16(edu, 0x34) & 0xff;
+	int n;
+
+	for (n = 0; off && n < 48; n++) {
+		uint16_t hdr = cfg16(edu, off);
+
+		if ((hdr & 0xff) == 0x05)
+			return cfg16(edu, off + 2);
+		off = hdr >> 8;
+	}
+	return 0xffff;
+}
+
+static void set_cmd(const struct edu *edu, uint16_t cmd)
+{
+	char p[400];
+	int fd;
+
+	snprintf(p, sizeof(p), "%s/config", edu->path);
+	fd = open(p, O_WRONLY);
+	if (fd < 0 || pwrite(fd, &cmd, 2, 4) != 2)
+		bad("writing edu's command register: %s", strerror(errno));
+	if (fd >= 0)
+		close(fd);
+}
+
+#define CMD_INTX_DISABLE	0x400
+#define STATUS_INTERRUPT	0x08
+
+/* the /proc/interrupts lines of labvisor ("labvisor-vtd:BDF") */
+static int irq_lines(char *first, size_t len)
+{
+	char line[512];
+	int n = 0;
+	FILE *f = fopen("/proc/interrupts", "r");
+
+	if (!f) {
+		bad("/proc/interrupts: %s", strerror(errno));
+		return -1;
+	}
+	while (fgets(line, sizeof(line), f))
+		if (strstr(line, "labvisor")) {
+			if (!n && first)
+				snprintf(first, len, "%s", line);
+			n++;
+		}
+	fclose(f);
+	return n;
+}
+
+/* read what the eventfd holds now (0: nothing) */
+static uint64_t efd_take(int efd)
+{
+	uint64_t v = 0;
+
+	if (read(efd, &v, sizeof(v)) != sizeof(v)) {
+		if (errno != EAGAIN)
+			bad("eventfd read: %s", strerror(errno));
+		return 0;
+	}
+	return v;
+}
+
+/*
+ * Wait until the eventfd was signalled (10 s means it never will be) and
+ * return its count.
+ */
+static uint64_t efd_wait(int efd)
+{
+	struct pollfd p = { .fd = efd, .events = POLLIN };
+	int i;
+
+	for (i = 0; i < 100; i++)
+		if (poll(&p, 1, 100) == 1)
+			return efd_take(efd);
+	return 0;
+}
+
+/* wait until the VM counted @want irqfd injections (10 s: never); the count */
+static uint64_t irqfd_wait(int vm, uint64_t want)
+{
+	struct timespec ts = { 0, 10000000 };
+	uint64_t n = 0;
+	int i;
+
+	for (i = 0; i < 1000; i++) {
+		n = stats(vm).irqfd_injections;
+		if (n >= want)
+			break;
+		nanosleep(&ts, NULL);
+	}
+	return n;
+}
+
+/* a while for a wrong signal to show up before "nothing came" is checked */
+static void settle(void)
+{
+	struct timespec ts = { 0, 300000000 };
+
+	nanosleep(&ts, NULL);
+}
+
+static void irq_bad_requests(int vm, int other_vm, const struct edu *edu,
+			     int efd)
+{
+	struct lv_device_irq r;
+	int devnull = open("/dev/null", O_RDWR | O_CLOEXEC);
+
+	r = irq_req(edu, LV_DEVICE_IRQ_MSI, efd);
+	EXPECT_ERR(ENOENT, other_vm, LV_SET_DEVICE_IRQ, &r);
+	r.device = 32;
+	EXPECT_ERR(EINVAL, vm, LV_SET_DEVICE_IRQ, &r);
+	r = irq_req(edu, LV_DEVICE_IRQ_MSI, efd);
+	r.function = (r.function + 1) & 7;	/* edu has one function */
+	EXPECT_ERR(ENOENT, vm, LV_SET_DEVICE_IRQ, &r);
+	r = irq_req(edu, 3, efd);
+	EXPECT_ERR(EINVAL, vm, LV_SET_DEVICE_IRQ, &r);
+	r = irq_req(edu, LV_DEVICE_IRQ_MSI, efd);
+	r.flags = 2;
+	EXPECT_ERR(EINVAL, vm, LV_SET_DEVICE_IRQ, &r);
+	r.flags = LV_DEVICE_IRQ_UNMASK;	/* MSI has nothing to unmask */
+	EXPECT_ERR(EINVAL, vm, LV_SET_DEVICE_IRQ, &r);
+	r = irq_req(edu, LV_DEVICE_IRQ_MSI, efd);
+	r.padding = 1;
+	EXPECT_ERR(EINVAL, vm, LV_SET_DEVICE_IRQ, &r);
+	r = irq_req(edu, LV_DEVICE_IRQ_MSI, efd);
+	r.reserved[3] = 1;
+	EXPECT_ERR(EINVAL, vm, LV_SET_DEVICE_IRQ, &r);
+	r = irq_req(edu, LV_DEVICE_IRQ_NONE, efd);	/* NONE takes fd -1 */
+	EXPECT_ERR(EINVAL, vm, LV_SET_DEVICE_IRQ, &r);
+	r = irq_req(edu, LV_DEVICE_IRQ_INTX, -1);	/* a routing needs an fd */
+	EXPECT_ERR(EINVAL, vm, LV_SET_DEVICE_IRQ, &r);
+	r = irq_req(edu, LV_DEVICE_IRQ_MSI, 1000);	/* not open */
+	EXPECT_ERR(EBADF, vm, LV_SET_DEVICE_IRQ, &r);
+	r = irq_req(edu, LV_DEVICE_IRQ_MSI, devnull);	/* not an eventfd */
+	EXPECT_ERR(EINVAL, vm, LV_SET_DEVICE_IRQ, &r);
+	r = irq_req(edu, LV_DEVICE_IRQ_INTX, -1);	/* nothing routed */
+	r.flags = LV_DEVICE_IRQ_UNMASK;
+	EXPECT_ERR(EINVAL, vm, LV_SET_DEVICE_IRQ, &r);
+	EXPECT_ERR(EFAULT, vm, LV_SET_DEVICE_IRQ, (void *)8);
+	if (devnull >= 0)
+		close(devnull);
+	CHECK(irq_lines(NULL, 0) == 0, "a refused request left a labvisor interrupt");
+	CHECK(!(msi_ctrl(edu) & 1), "a refused request turned edu's MSI on");
+}
+
+static int irq(void)
+{
+	int sys = -1, vm = -1, vm2 = -1, efd = -1;
+	struct lv_device_irq r;
+	char line[512] = "";
+	uint64_t n, total;
+	struct edu edu;
+	uint8_t *ram;
+	uint16_t cmd;
+	bool ok;
+	int i;
+
+	begin();
+	ram = alloc_pages(RAM_PAGES, 0x11);
+	efd = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
+	if (!ram || efd < 0)
+		bad("no memory or no eventfd");
+	if (!why[0])
+		edu_open(&edu);
+	if (!why[0])
+		sys = open_dev();
+	if (sys >= 0) {
+		vm = EXPECT_OK(sys, LV_CREATE_VM, LV_VM_EPT);
+		vm2 = EXPECT_OK(sys, LV_CREATE_VM, LV_VM_EPT);
+	}
+	if (vm >= 0 && set_region(vm, 0, 0, RAM_GPA, RAM_PAGES * PAGE, ram))
+		bad("LV_SET_MEMORY_REGION: %s", strerror(errno));
+	if (!why[0]) {
+		struct lv_caps caps;
+
+		if (EXPECT_OK(sys, LV_GET_CAPS, &caps) == 0)
+			CHECK(caps.flags & LV_CAP_DEVICE_IRQ,
+			      "no LV_CAP_DEVICE_IRQ with a free VT-d unit (flags 0x%llx)",
+			      (unsigned long long)caps.flags);
+		/* not assigned yet */
+		r = irq_req(&edu, LV_DEVICE_IRQ_MSI, efd);
+		EXPECT_ERR(ENOENT, vm, LV_SET_DEVICE_IRQ, &r);
+		EXPECT_OK(vm, LV_ASSIGN_DEVICE, &edu.bdf);
+		edu.regs[EDU_IRQ_ACK] = ~0u;
+		CHECK(irq_lines(NULL, 0) == 0, "a labvisor interrupt before any routing");
+	}
+	ok = !why[0];
+	end("irq-setup");
+	if (!ok)
+		goto out;
+
+	begin();
+	irq_bad_requests(vm, vm2, &edu, efd);
+	end("irq-bad-requests");
+
+	/* MSI: one raise, one signal */
+	begin();
+	r = irq_req(&edu, LV_DEVICE_IRQ_MSI, efd);
+	if (EXPECT_OK(vm, LV_SET_DEVICE_IRQ, &r) == 0) {
+		CHECK(msi_ctrl(&edu) & 1, "edu's MSI is not enabled (control 0x%x)",
+		      msi_ctrl(&edu));
+		CHECK(irq_lines(line, sizeof(line)) == 1,
+		      "not one labvisor line in /proc/interrupts");
+		printf("  %s", line);
+		EXPECT_ERR(EBUSY, vm, LV_SET_DEVICE_IRQ, &r);
+		r.type = LV_DEVICE_IRQ_INTX;
+		EXPECT_ERR(EBUSY, vm, LV_SET_DEVICE_IRQ, &r);
+		edu.regs[EDU_IRQ_RAISE] = 1;
+		n = efd_wait(efd);
+		CHECK(n == 1, "eventfd count %llu after one MSI, want 1",
+		      (unsigned long long)n);
+		edu.regs[EDU_IRQ_ACK] = 1;
+		settle();
+		n = efd_take(efd);
+		CHECK(n == 0, "eventfd count %llu more after one MSI",
+		      (unsigned long long)n);
+	}
+	end("irq-msi-once");
+
+	begin();
+	total = 0;
+	for (i = 0; i < 3; i++) {
+		edu.regs[EDU_IRQ_RAISE] = 1;
+		n = efd_wait(efd);
+		CHECK(n == 1, "raise %d: eventfd count %llu, want 1", i + 1,
+		      (unsigned long long)n);
+		total += n;
+		edu.regs[EDU_IRQ_ACK] = 1;
+	}
+	settle();
+	total += efd_take(efd);
+	CHECK(total == 3, "eventfd counted %llu for 3 MSIs",
+	      (unsigned long long)total);
+	end("irq-msi-three");
+
+	/*
+	 * The eventfd hooked to LV_IRQFD, as lvctl does: each MSI of the
+	 * device is delivered by the kernel (to no vCPU here: none can
+	 * exist without VMX, but it is counted) and user space reads nothing
+	 */
+	begin();
+	{
+		struct lv_irqfd fd = {
+			.fd = efd, .msi = { .address = 0xfee00000, .data = 0x4031 },
+		};
+		uint64_t base = stats(vm).irqfd_injections;
+
+		if (EXPECT_OK(vm, LV_IRQFD, &fd) == 0) {
+			for (i = 0; i < 3; i++) {
+				edu.regs[EDU_IRQ_RAISE] = 1;
+				n = irqfd_wait(vm, base + i + 1);
+				CHECK(n == base + i + 1,
+				      "raise %d: irqfd_injections %llu, want %llu",
+				      i + 1, (unsigned long long)n,
+				      (unsigned long long)base + i + 1);
+				edu.regs[EDU_IRQ_ACK] = 1;
+			}
+			settle();
+			n = stats(vm).irqfd_injections;
+			CHECK(n == base + 3, "irqfd_injections %llu after 3 MSIs, want %llu",
+			      (unsigned long long)n, (unsigned long long)base + 3);
+			CHECK(efd_take(efd) == 0, "user space saw a count the irqfd should have taken");
+			fd.flags = LV_IRQFD_DEASSIGN;
+			EXPECT_OK(vm, LV_IRQFD, &fd);
+		}
+	}
+	end("irq-msi-irqfd");
+
+	begin();
+	r = irq_req(&edu, LV_DEVICE_IRQ_NONE, -1);
+	EXPECT_OK(vm, LV_SET_DEVICE_IRQ, &r);
+	CHECK(irq_lines(line, sizeof(line)) == 0,
+	      "after teardown /proc/interrupts still has %s", line);
+	CHECK(!(msi_ctrl(&edu) & 1), "edu's MSI still on after teardown");
+	CHECK(cfg16(&edu, 4) & CMD_INTX_DISABLE, "INTx unmasked after the MSI teardown");
+	/* torn down twice: nothing to do */
+	EXPECT_OK(vm, LV_SET_DEVICE_IRQ, &r);
+	/* edu falls back to INTx, which is masked */
+	edu.regs[EDU_IRQ_RAISE] = 1;
+	settle();
+	CHECK(efd_take(efd) == 0, "the eventfd was signalled after teardown");
+	edu.regs[EDU_IRQ_ACK] = 1;
+	end("irq-msi-teardown");
+
+	/* INTx: signalled once, then masked until unmasked */
+	begin();
+	r = irq_req(&edu, LV_DEVICE_IRQ_INTX, efd);
+	if (EXPECT_OK(vm, LV_SET_DEVICE_IRQ, &r) == 0) {
+		CHECK(irq_lines(line, sizeof(line)) == 1,
+		      "not one labvisor line in /proc/interrupts");
+		printf("  %s", line);
+		CHECK(!(cfg16(&edu, 4) & CMD_INTX_DISABLE),
+		      "INTx masked right after routing");
+		edu.regs[EDU_IRQ_RAISE] = 1;
+		n = efd_wait(efd);
+		CHECK(n == 1, "eventfd count %llu after one INTx, want 1",
+		      (unsigned long long)n);
+		cmd = cfg16(&edu, 4);
+		CHECK(cmd & CMD_INTX_DISABLE,
+		      "INTx not masked after the interrupt (command 0x%x)", cmd);
+		/* a second raise while masked: nothing */
+		edu.regs[EDU_IRQ_RAISE] = 2;
+		settle();
+		CHECK(cfg16(&edu, 6) & STATUS_INTERRUPT,
+		      "edu does not assert INTx after the second raise");
+		n = efd_take(efd);
+		CHECK(n == 0, "masked INTx signalled %llu more time(s)",
+		      (unsigned long long)n);
+	}
+	end("irq-intx-masked");
+
+	begin();
+	/* unmasked while still asserted: signalled again at once, still masked */
+	r = irq_req(&edu, LV_DEVICE_IRQ_INTX, -1);
+	r.flags = LV_DEVICE_IRQ_UNMASK;
+	EXPECT_OK(vm, LV_SET_DEVICE_IRQ, &r);
+	n = efd_take(efd);
+	CHECK(n == 1, "unmask of an asserted line: eventfd count %llu, want 1",
+	      (unsigned long long)n);
+	CHECK(cfg16(&edu, 4) & CMD_INTX_DISABLE,
+	      "unmasked although edu still asserts INTx");
+	/* handled: acknowledged, then unmasked */
+	edu.regs[EDU_IRQ_ACK] = 3;
+	EXPECT_OK(vm, LV_SET_DEVICE_IRQ, &r);
+	CHECK(efd_take(efd) == 0, "unmask of a quiet line signalled");
+	CHECK(!(cfg16(&edu, 4) & CMD_INTX_DISABLE), "INTx still masked after unmask");
+	edu.regs[EDU_IRQ_RAISE] = 4;
+	n = efd_wait(efd);
+	CHECK(n == 1, "eventfd count %llu after the next INTx, want 1",
+	      (unsigned long long)n);
+	CHECK(cfg16(&edu, 4) & CMD_INTX_DISABLE, "INTx not masked again");
+	edu.regs[EDU_IRQ_ACK] = 4;
+	EXPECT_OK(vm, LV_SET_DEVICE_IRQ, &r);
+	end("irq-intx-unmask");
+
+	begin();
+	r = irq_req(&edu, LV_DEVICE_IRQ_NONE, -1);
+	EXPECT_OK(vm, LV_SET_DEVICE_IRQ, &r);
+	CHECK(irq_lines(line, sizeof(line)) == 0,
+	      "after teardown /proc/interrupts still has %s", line);
+	CHECK(cfg16(&edu, 4) & CMD_INTX_DISABLE, "INTx not left masked");
+	r = irq_req(&edu, LV_DEVICE_IRQ_INTX, -1);
+	r.flags = LV_DEVICE_IRQ_UNMASK;
+	EXPECT_ERR(EINVAL, vm, LV_SET_DEVICE_IRQ, &r);
+	end("irq-intx-teardown");
+
+	/* unassigning frees the routing */
+	begin();
+	r = irq_req(&edu, LV_DEVICE_IRQ_MSI, efd);
+	EXPECT_OK(vm, LV_SET_DEVICE_IRQ, &r);
+	CHECK(irq_lines(NULL, 0) == 1, "MSI routed again: no labvisor line");
+	EXPECT_OK(vm, LV_UNASSIGN_DEVICE, &edu.bdf);
+	CHECK(irq_lines(line, sizeof(line)) == 0,
+	      "after unassign /proc/interrupts still has %s", line);
+	CHECK(!(msi_ctrl(&edu) & 1), "edu's MSI still on after unassign");
+	CHECK(cfg16(&edu, 4) & CMD_INTX_DISABLE, "INTx unmasked after unassign");
+	EXPECT_ERR(ENOENT, vm, LV_SET_DEVICE_IRQ, &r);
+	end("irq-unassign-frees");
+
+	/* closing the VM frees it */
+	begin();
+	EXPECT_OK(vm, LV_ASSIGN_DEVICE, &edu.bdf);
+	r = irq_req(&edu, LV_DEVICE_IRQ_INTX, efd);
+	EXPECT_OK(vm, LV_SET_DEVICE_IRQ, &r);
+	CHECK(irq_lines(NULL, 0) == 1, "INTx routed again: no labvisor line");
+	close(vm);
+	vm = -1;
+	CHECK(irq_lines(line, sizeof(line)) == 0,
+	      "after the VM closed /proc/interrupts still has %s", line);
+	CHECK(cfg16(&edu, 4) & CMD_INTX_DISABLE, "INTx not left masked");
+	/* unassigned, the device lost bus mastering: MSI needs it back */
+	CHECK(!(cfg16(&edu, 4) & 0x4), "bus mastering still on after the VM closed");
+	/* assignable and routable again from a new VM */
+	if (vm2 >= 0) {
+		EXPECT_OK(vm2, LV_ASSIGN_DEVICE, &edu.bdf);
+		set_cmd(&edu, cfg16(&edu, 4) | 0x4);
+		r = irq_req(&edu, LV_DEVICE_IRQ_MSI, efd);
+		EXPECT_OK(vm2, LV_SET_DEVICE_IRQ, &r);
+		edu.regs[EDU_IRQ_RAISE] = 1;
+		n = efd_wait(efd);
+		CHECK(n == 1, "another VM: eventfd count %llu after one MSI",
+		      (unsigned long long)n);
+		edu.regs[EDU_IRQ_ACK] = 1;
+		close(vm2);
+		vm2 = -1;
+		CHECK(irq_lines(NULL, 0) == 0, "the second VM closed: a labvisor line left");
+	}
+	end("irq-vm-close-frees");
+
+out:
+	if (vm >= 0)
+		close(vm);
+	if (vm2 >= 0)
+		close(vm2);
+	if (sys >= 0)
+		close(sys);
+	if (efd >= 0)
+		close(efd);
+	return failures ? 1 : 0;
+}
+
+/* a device without MSI and without INTx pin (QEMU's pci-testdev) */
+static int irq_nomsi(void)
+{
+	struct lv_assign_device a;
+	struct lv_device_irq r;
+	int sys, vm, efd;
+	char path[128];
+
+	begin();
+	efd = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
+	sys = open_dev();
+	if (find_pci(0x1b36, 0x0005, path, sizeof(path), &a)) {
+		bad("no pci-testdev (PCI 1b36:0005) in /sys/bus/pci/devices");
+	} else if (sys >= 0) {
+		vm = EXPECT_OK(sys, LV_CREATE_VM, LV_VM_EPT);
+		if (vm >= 0 && EXPECT_OK(vm, LV_ASSIGN_DEVICE, &a) == 0) {
+			r = (struct lv_device_irq){
+				.segment = a.segment, .bus = a.bus,
+				.device = a.device, .function = a.function,
+				.type = LV_DEVICE_IRQ_MSI, .fd = efd,
+			};
+			EXPECT_ERR(EOPNOTSUPP, vm, LV_SET_DEVICE_IRQ, &r);
+			r.type = LV_DEVICE_IRQ_INTX;
+			EXPECT_ERR(EOPNOTSUPP, vm, LV_SET_DEVICE_IRQ, &r);
+			CHECK(irq_lines(NULL, 0) == 0,
+			      "a refused request left a labvisor interrupt");
+		}
+		if (vm >= 0)
+			close(vm);
+	}
+	if (sys >= 0)
+		close(sys);
+	if (efd >= 0)
+		close(efd);
+	end("irq-refuse-no-msi");
+	return failures ? 1 : 0;
+}
+
 int main(int argc, char **argv)
 {
 	setvbuf(stdout, NULL, _IOLBF, 0);
@@ -686,6 +1173,10 @@ int main(int argc, char **argv)
 		return linux_owned();
 	if (argc == 2 && !strcmp(argv[1], "unloaded"))
 		return unloaded();
-	fprintf(stderr, "usage: lv-vtd-test novmx|dma [TAG]|linux|unloaded\n");
+	if (argc == 2 && !strcmp(argv[1], "irq"))
+		return irq();
+	if (argc == 2 && !strcmp(argv[1], "irq-nomsi"))
+		return irq_nomsi();
+	fprintf(stderr, "usage: lv-vtd-test novmx|dma [TAG]|linux|unloaded|irq|irq-nomsi\n");
 	return 2;
 }

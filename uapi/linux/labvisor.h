@@ -6,7 +6,7 @@
  *   /dev/labvisor   system fd: version, capabilities, LV_CREATE_VM
  *   VM fd           LV_SET_MEMORY_REGION, LV_CREATE_VCPU, LV_SIGNAL_MSI,
  *                   LV_IOEVENTFD, LV_IRQFD, LV_ASSIGN_DEVICE,
- *                   LV_UNASSIGN_DEVICE
+ *                   LV_UNASSIGN_DEVICE, LV_SET_DEVICE_IRQ
  *   vCPU fd         LV_RUN, registers, statistics; mmap() of struct lv_run
  *
  * Every structure has explicit padding; every reserved field must be zero.
@@ -36,6 +36,7 @@
 #define LV_CAP_EXIT_STATS	_BITULL(9)	/* LV_GET_EXIT_STATS, debugfs (API 3) */
 #define LV_CAP_TRACE		_BITULL(10)	/* LV_TRACE_ENABLE, trace events */
 #define LV_CAP_EXIT_POLICY	_BITULL(11)	/* exit policies, CPUID/MSR overrides */
+#define LV_CAP_DEVICE_IRQ	_BITULL(12)	/* LV_SET_DEVICE_IRQ (with LV_CAP_VTD) */
 #define LV_CAP_VM86		_BITULL(13)	/* shadow VMs run real mode (LV_SET_TSS_ADDR) */
 
 /**
@@ -487,6 +488,54 @@ struct lv_assign_device {
 	__u32 reserved[3];
 };
 
+#define LV_DEVICE_IRQ_NONE	0	/* tear the routing down */
+#define LV_DEVICE_IRQ_MSI	1	/* the device's MSI (one vector) */
+#define LV_DEVICE_IRQ_INTX	2	/* its INTx line, masked at each signal */
+
+#define LV_DEVICE_IRQ_UNMASK	_BITUL(0)	/* INTx: unmask the line again */
+
+/**
+ * struct lv_device_irq - where an assigned device's interrupt goes
+ *	(LV_SET_DEVICE_IRQ): each interrupt of the device signals the
+ *	eventfd @fd in the host's interrupt handler.  Registered with
+ *	LV_IRQFD, the eventfd becomes a guest MSI without a trip through
+ *	user space.
+ * @segment: PCI segment (domain) of a device assigned to this VM
+ * @bus: bus number
+ * @device: device number, 0 .. 31
+ * @function: function number, 0 .. 7
+ * @type: LV_DEVICE_IRQ_NONE, LV_DEVICE_IRQ_MSI or LV_DEVICE_IRQ_INTX
+ * @padding: zero
+ * @flags: LV_DEVICE_IRQ_UNMASK (with @type LV_DEVICE_IRQ_INTX only), or 0
+ * @fd: an eventfd for LV_DEVICE_IRQ_MSI and LV_DEVICE_IRQ_INTX; -1 for
+ *	LV_DEVICE_IRQ_NONE and LV_DEVICE_IRQ_UNMASK
+ * @reserved: zero
+ *
+ * LV_DEVICE_IRQ_MSI enables the device's MSI capability with one vector
+ * (the host's message: the guest's MSI setup is the controller's to
+ * emulate).  LV_DEVICE_IRQ_INTX takes the device's INTx line (shared with
+ * others) and needs a device that can mask it (PCI 2.3 Interrupt Disable):
+ * the handler masks the line and signals once; the line stays masked
+ * until an LV_DEVICE_IRQ_UNMASK request, which the controller sends when
+ * the guest has handled the interrupt.  If the line is still asserted
+ * then, it stays masked and @fd is signalled again at once (level
+ * semantics).  LV_DEVICE_IRQ_NONE frees the host interrupt: MSI is turned
+ * off, INTx left masked.  Unassigning the device and closing the VM do
+ * the same.  At most one routing per device: another one needs
+ * LV_DEVICE_IRQ_NONE first.
+ */
+struct lv_device_irq {
+	__u16 segment;
+	__u8 bus;
+	__u8 device;
+	__u8 function;
+	__u8 type;
+	__u16 padding;
+	__u32 flags;
+	__s32 fd;
+	__u32 reserved[4];
+};
+
 /* ---- exit statistics, trace ring, exit policy (API 3) -------------------- */
 
 /*
@@ -734,6 +783,7 @@ struct lv_msr_table {
 #define LV_SET_VM_EXIT_POLICY	_IOW(LV_IOC_MAGIC, 0x19, struct lv_exit_policy)
 #define LV_SET_CPUID		_IOW(LV_IOC_MAGIC, 0x1a, struct lv_cpuid_table)
 #define LV_SET_MSR_OVERRIDES	_IOW(LV_IOC_MAGIC, 0x1b, struct lv_msr_table)
+#define LV_SET_DEVICE_IRQ	_IOW(LV_IOC_MAGIC, 0x1c, struct lv_device_irq)
 /*
  * LV_SET_TSS_ADDR (shadow VMs): arg = guest-physical address, page aligned,
  * below 4 GiB, of LV_VM86_TSS_PAGES pages of RAM the guest leaves alone.

@@ -4,11 +4,14 @@
  * fake sysfs directory (config, resource, resourceN as ordinary files) on
  * lvctl's PCI bus, with an accelerator that records assignments and memory
  * slots.  What the guest sees through conf1 and its BARs, what reaches the
- * device's files, and the option parsing of lvctl run --device.
+ * device's files, how the guest's MSI setup becomes irqfd and device MSI
+ * routing requests, and the option parsing of lvctl run --device.
  *
- * The end-to-end test (a guest driving an assigned device) needs VT-x and
- * VT-d together: no machine of the project has both, so it is reported as
- * SKIP here.
+ * The end-to-end test (a guest driving an assigned device and taking its
+ * interrupt) needs VT-x and VT-d together: no machine of the project has
+ * both, so it is reported as SKIP here.  The kernel half of the interrupt
+ * path (the device's MSI and INTx to an eventfd) is tested in the QEMU vtd
+ * lab (tests/uapi/lv-vtd-test.c irq).
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -26,6 +29,7 @@
 
 #define SYSFS		TMPDIR "/pt-sysfs"
 #define DEVDIR		SYSFS "/0000:00:02.0"
+#define NOMSI_DIR	SYSFS "/0000:00:04.0"
 #define BAR0_SIZE	0x10000ULL	/* 64 KiB, 32-bit */
 #define BAR2_SIZE	0x4000ULL	/* 16 KiB, 64-bit */
 
@@ -42,7 +46,40 @@ static struct {
 	int slots;		/* calls */
 	u32 slot[16];
 	u64 gpa[16], size[16];
+	int irqfds;		/* irqfd calls: the last one's arguments */
+	int irqfd_fd;
+	u64 irqfd_addr;
+	u32 irqfd_data;
+	bool irqfd_assign;
+	int irqfd_ret;
+	int msis;		/* device_msi calls: the last one's fd */
+	int msi_fd;
+	int msi_ret;
 } rec;
+
+static int fake_irqfd(struct vm *v, int fd, u64 addr, u32 data, bool assign)
+{
+	(void)v;
+	rec.irqfds++;
+	rec.irqfd_fd = fd;
+	rec.irqfd_addr = addr;
+	rec.irqfd_data = data;
+	rec.irqfd_assign = assign;
+	return rec.irqfd_ret;
+}
+
+static int fake_device_msi(struct vm *v, u16 seg, u8 bus, u8 dev, u8 fn,
+			   int fd)
+{
+	(void)v;
+	(void)seg;
+	(void)bus;
+	(void)dev;
+	(void)fn;
+	rec.msis++;
+	rec.msi_fd = fd;
+	return rec.msi_ret;
+}
 
 static int fake_set_memory(struct vm *v, u32 slot, u64 gpa, u64 size, void *hva)
 {
@@ -72,6 +109,8 @@ static struct accel_ops ops = {
 	.name = "fake",
 	.set_memory = fake_set_memory,
 	.assign_device = fake_assign,
+	.irqfd = fake_irqfd,
+	.device_msi = fake_device_msi,
 };
 
 static void put_file(const char *path, const void *data, size_t len)
@@ -127,6 +166,16 @@ static void make_sysfs(void)
 		bar[i] = i * 7 + 1;
 	put_file(DEVDIR "/resource0", bar, BAR0_SIZE);
 	put_file(DEVDIR "/resource2", bar, BAR2_SIZE);
+	/* the same device without capabilities (INTx only) */
+	mkdir(NOMSI_DIR, 0700);
+	cfg_file[PCI_STATUS] = 0;
+	cfg_file[PCI_CAPABILITY_LIST] = 0;
+	put_file(NOMSI_DIR "/config", cfg_file, sizeof(cfg_file));
+	put_file(NOMSI_DIR "/resource", resource, strlen(resource));
+	put_file(NOMSI_DIR "/resource0", bar, BAR0_SIZE);
+	put_file(NOMSI_DIR "/resource2", bar, BAR2_SIZE);
+	cfg_file[PCI_STATUS] = PCI_STATUS_CAP_LIST;
+	cfg_file[PCI_CAPABILITY_LIST] = 0x40;
 }
 
 static bool io_acc(u16 port, void *data, u32 len, bool w)
@@ -217,11 +266,13 @@ static void test_config(void)
 	CHECK_EQ(conf_read(s, PCI_CLASS_DEVICE, 2), 0x00ff);
 	CHECK_EQ(conf_read(s, PCI_SUBSYSTEM_VENDOR_ID, 2), 0x1af4);
 	CHECK_EQ(conf_read(s, PCI_SUBSYSTEM_ID, 2), 0x1100);
-	/* capabilities and the interrupt pin are hidden */
-	CHECK_EQ(conf_read(s, PCI_CAPABILITY_LIST, 1), 0);
-	CHECK_EQ(conf_read(s, PCI_STATUS, 2) & PCI_STATUS_CAP_LIST, 0);
+	/* lvctl's own MSI capability, nothing else; no interrupt pin */
+	CHECK_EQ(conf_read(s, PCI_CAPABILITY_LIST, 1), 0x40);
+	CHECK(conf_read(s, PCI_STATUS, 2) & PCI_STATUS_CAP_LIST, "no capability list");
 	CHECK_EQ(conf_read(s, PCI_INTERRUPT_PIN, 1), 0);
-	CHECK_EQ(conf_read(s, 0x40, 4), 0);
+	CHECK_EQ(conf_read(s, 0x40, 4), PCI_CAP_ID_MSI |
+		 (u32)PCI_MSI_FLAGS_64BIT << 16);
+	CHECK_EQ(conf_read(s, 0x50, 4), 0);
 	/* BAR 1 (I/O) is absent; BAR 0 and the 64-bit BAR 2 are sized */
 	CHECK_EQ(conf_read(s, PCI_BASE_ADDRESS_1, 4), 0);
 	conf_write(s, PCI_BASE_ADDRESS_0, 4, 0xffffffff);
@@ -238,6 +289,8 @@ static void test_config(void)
 	/* nothing else of the guest's config writes reaches the device */
 	conf_write(s, 0x40, 4, 0xdeadbeef);
 	CHECK_EQ(file_byte(DEVDIR "/config", 0x40), PCI_CAP_ID_MSI);
+	CHECK_EQ(file_byte(DEVDIR "/config", 0x42), 0);
+	conf_write(s, 0x40, 4, 0);
 	teardown();
 	end("passthrough-config-space");
 }
@@ -332,6 +385,84 @@ static void test_refusals(void)
 	end("passthrough-refusals");
 }
 
+/* the guest's MSI setup becomes an irqfd with its message and the routing */
+static void test_msi(void)
+{
+	int s, efd;
+
+	begin();
+	CHECK(setup(0) == 0, "setup failed");
+	s = pt.dev.slot;
+	efd = pt.msi_efd;
+	CHECK(efd >= 0, "no eventfd for the device's MSI");
+	/* the message first, as Linux does; nothing happens yet */
+	conf_write(s, 0x44, 4, 0xfee01000);
+	conf_write(s, 0x48, 4, 0);
+	conf_write(s, 0x4c, 2, 0x4031);
+	CHECK_EQ(rec.irqfds, 0);
+	CHECK_EQ(rec.msis, 0);
+	/* the address's low 2 bits and the vector count are read-only */
+	conf_write(s, 0x40, 4, (u32)(PCI_MSI_FLAGS_ENABLE | PCI_MSI_FLAGS_QSIZE) << 16);
+	CHECK_EQ(conf_read(s, 0x42, 2), PCI_MSI_FLAGS_64BIT | PCI_MSI_FLAGS_ENABLE);
+	CHECK_EQ(rec.irqfds, 1);
+	CHECK(rec.irqfd_fd == efd && rec.irqfd_assign &&
+	      rec.irqfd_addr == 0xfee01000 && rec.irqfd_data == 0x4031,
+	      "irqfd %d 0x%llx/0x%x assign %d", rec.irqfd_fd,
+	      (unsigned long long)rec.irqfd_addr, rec.irqfd_data, rec.irqfd_assign);
+	CHECK(rec.msis == 1 && rec.msi_fd == efd, "device MSI: %d calls, fd %d",
+	      rec.msis, rec.msi_fd);
+	/* the device's own MSI capability is untouched */
+	CHECK_EQ(file_byte(DEVDIR "/config", 0x42), 0);
+	/* other writes change nothing */
+	conf_write(s, PCI_COMMAND, 2, PCI_COMMAND_MEMORY | PCI_COMMAND_MASTER);
+	CHECK_EQ(rec.irqfds, 1);
+	CHECK_EQ(rec.msis, 1);
+	/* a new message: the irqfd takes it, the routing stays */
+	conf_write(s, 0x4c, 2, 0x4032);
+	CHECK(rec.irqfds == 2 && rec.irqfd_assign && rec.irqfd_data == 0x4032,
+	      "new message: irqfd calls %d data 0x%x", rec.irqfds, rec.irqfd_data);
+	CHECK_EQ(rec.msis, 1);
+	/* disabled: the routing and the irqfd go */
+	conf_write(s, 0x42, 2, 0);
+	CHECK(rec.msis == 2 && rec.msi_fd < 0, "disable: device MSI calls %d fd %d",
+	      rec.msis, rec.msi_fd);
+	CHECK(rec.irqfds == 3 && !rec.irqfd_assign && rec.irqfd_fd == efd,
+	      "disable: irqfd calls %d assign %d", rec.irqfds, rec.irqfd_assign);
+	/* a routing the accelerator refuses: the irqfd is taken back */
+	rec.msi_ret = -1;
+	conf_write(s, 0x42, 2, PCI_MSI_FLAGS_ENABLE);
+	CHECK(rec.msis == 3 && rec.irqfds == 5 && !rec.irqfd_assign,
+	      "refused routing: device MSI calls %d, irqfd calls %d assign %d",
+	      rec.msis, rec.irqfds, rec.irqfd_assign);
+	CHECK(!pt.msi_routed, "routed although refused");
+	/* a message irqfd refuses: no routing */
+	rec.msi_ret = 0;
+	rec.irqfd_ret = -1;
+	conf_write(s, 0x4c, 2, 0x4033);
+	CHECK_EQ(rec.msis, 3);
+	CHECK(!pt.msi_routed, "routed with a refused message");
+	teardown();
+	end("passthrough-msi-routing");
+
+	/* a device without MSI: no capability for the guest, no routing */
+	begin();
+	memset(&rec, 0, sizeof(rec));
+	vm_init(&vm);
+	vm.ops = &ops;
+	pci = pci_setup(&vm);
+	CHECK(pci && passthrough_init(&pt, &vm, SYSFS, "0000:00:04.0", 0) == 0 &&
+	      pci_register_dev(pci, &pt.dev) == 0 && passthrough_start(&pt) == 0,
+	      "setup failed");
+	s = pt.dev.slot;
+	CHECK_EQ(conf_read(s, PCI_CAPABILITY_LIST, 1), 0);
+	CHECK_EQ(conf_read(s, PCI_STATUS, 2) & PCI_STATUS_CAP_LIST, 0);
+	conf_write(s, 0x40, 4, 0xffffffff);
+	CHECK_EQ(conf_read(s, 0x40, 4), 0);
+	CHECK(rec.irqfds == 0 && rec.msis == 0, "routing requests for a device without MSI");
+	teardown();
+	end("passthrough-no-msi");
+}
+
 static void test_cli(void)
 {
 	expect_usage_error("passthrough-cli-bad-bdf", "not a PCI address",
@@ -350,7 +481,8 @@ int main(int argc, char **argv)
 	test_bars_direct();
 	test_bars_trap();
 	test_refusals();
+	test_msi();
 	test_cli();
-	printf("TEST passthrough-guest-e2e SKIP needs VT-x and VT-d on one machine (QEMU/KVM nested with intel-iommu); no project machine has both\n");
+	printf("TEST passthrough-guest-e2e SKIP needs VT-x and VT-d on one machine (QEMU/KVM nested with intel-iommu) for a guest to drive the device and take its MSI; no project machine has both\n");
 	return harness_finish();
 }

@@ -4,7 +4,8 @@
 #   free   the lab kernel leaves the VT-d unit alone (intel_iommu=off
 #          intremap=off): the module loads without VMX, VMs without vCPUs,
 #          edu assigned and its DMA confined (tests/uapi/lv-vtd-test.c)
-#          with queued invalidation, the unit given back at rmmod; then
+#          with queued invalidation, edu's MSI and INTx routed to an
+#          eventfd (LV_SET_DEVICE_IRQ), the unit given back at rmmod; then
 #          the module again with vtd_queued_invalidation=0: the same DMA
 #          tests with register-based invalidation
 #   linux  the lab kernel uses the unit (intel_iommu=on): assignment is
@@ -66,6 +67,14 @@ free)
 		t_bad "no dmesg line for the DMA fault of the assigned device"
 	dmesg | grep -q 'vtd: unit at .* taken: .*, queued invalidation' ||
 		t_bad "the unit was not taken with queued invalidation"
+	t_end
+	# edu's MSI and INTx to an eventfd (LV_SET_DEVICE_IRQ); a device
+	# without either refused
+	vtd_run vtd-irq irq
+	vtd_run vtd-irq-nomsi irq-nomsi
+	t_begin vtd-irq-dmesg
+	dmesg | grep -q 'LV_SET_DEVICE_IRQ: .* has no MSI capability' ||
+		t_bad "no dmesg line for the refused MSI routing"
 	t_end
 	vtd_rmmod vtd-rmmod
 	mod_loaded labvisor || vtd_run vtd-unloaded unloaded
