@@ -1157,6 +1157,119 @@ out:
 	end("irq-ioctls");
 }
 
+/*
+ * Real mode on a shadow VM (virtual-8086 mode): LV_SET_TSS_ADDR is refused
+ * on EPT VMs and for 0, unaligned and too high addresses; without it the
+ * guest fails with an internal error and nothing changes; with it the code
+ * runs: MOV from CR0 (emulated) reads PE clear, OUT, HLT (emulated).
+ */
+static const uint8_t real_code[] = {
+	0x0f, 0x20, 0xc0,		/* mov %cr0, %eax */
+	0xe6, 0xe0,			/* out %al, $0xe0 */
+	0xb0, 0x42,			/* mov $0x42, %al */
+	0xe6, 0xe0,			/* out %al, $0xe0 */
+	0xf4,				/* hlt (IF = 0) */
+};
+#define REAL_CS		0x100		/* code at 0x1000 */
+#define REAL_TSS	0x100000
+
+static void real_seg(struct lv_segment *s, uint16_t sel, uint8_t type)
+{
+	memset(s, 0, sizeof(*s));
+	s->selector = sel;
+	s->base = (uint64_t)sel << 4;
+	s->limit = 0xffff;
+	s->type = type;
+	s->s = 1;
+	s->present = 1;
+}
+
+static void test_vm86(void)
+{
+	struct vm_ctx c = { .vm_fd = -1, .vcpu_fd = -1, .run = MAP_FAILED };
+	struct lv_sregs s;
+	struct lv_regs r;
+	uint16_t iomap = 0;
+	int fd;
+
+	begin();
+	if (!(caps.flags & LV_CAP_VM86)) {
+		bad("LV_CAP_VM86 is not set");
+		goto out;
+	}
+	if (caps.flags & LV_CAP_EPT) {
+		fd = ioctl(sys_fd, LV_CREATE_VM, LV_VM_EPT);
+		EXPECT_ERR(EINVAL, fd, LV_SET_TSS_ADDR, REAL_TSS);
+		close(fd);
+	}
+	c.vm_fd = ioctl(sys_fd, LV_CREATE_VM, LV_VM_SHADOW);
+	EXPECT_ERR(EINVAL, c.vm_fd, LV_SET_TSS_ADDR, 0);
+	EXPECT_ERR(EINVAL, c.vm_fd, LV_SET_TSS_ADDR, REAL_TSS + 1);
+	EXPECT_ERR(EINVAL, c.vm_fd, LV_SET_TSS_ADDR, 0xffffe000UL);
+	EXPECT_ERR(EINVAL, c.vm_fd, LV_SET_TSS_ADDR, 1UL << 32);
+	c.mem = alloc_aligned(SZ_2M);
+	c.vcpu_fd = ioctl(c.vm_fd, LV_CREATE_VCPU, 0);
+	if (!c.mem || c.vcpu_fd < 0 ||
+	    set_region(c.vm_fd, 0, 0, 0, SZ_2M, c.mem)) {
+		bad("setup: %s", strerror(errno));
+		goto out;
+	}
+	c.run = mmap(NULL, caps.run_mmap_size, PROT_READ | PROT_WRITE,
+		     MAP_SHARED, c.vcpu_fd, 0);
+	if (c.run == MAP_FAILED || ioctl(c.vcpu_fd, LV_GET_SREGS, &s) < 0) {
+		bad("setup: %s", strerror(errno));
+		goto out;
+	}
+	memcpy(c.mem + (REAL_CS << 4), real_code, sizeof(real_code));
+	real_seg(&s.cs, REAL_CS, 0xb);
+	real_seg(&s.ds, 0, 3);
+	s.es = s.fs = s.gs = s.ss = s.ds;
+	s.cr0 = 0x10;			/* ET: real mode */
+	s.cr4 = 0;
+	s.efer = 0;
+	memset(&r, 0, sizeof(r));
+	r.rflags = 2;
+	r.rsp = 0x8000;
+	if (ioctl(c.vcpu_fd, LV_SET_SREGS, &s) < 0 ||
+	    ioctl(c.vcpu_fd, LV_SET_REGS, &r) < 0) {
+		bad("LV_SET_SREGS/REGS (real mode): %s", strerror(errno));
+		goto out;
+	}
+	/* no TSS: the VM fails, the vCPU is as it was */
+	if (run_to(&c, LV_EXIT_INTERNAL_ERROR, "without LV_SET_TSS_ADDR"))
+		CHECK(c.run->internal.suberror == LV_INTERNAL_EMULATION,
+		      "internal suberror %u, want %u", c.run->internal.suberror,
+		      LV_INTERNAL_EMULATION);
+	EXPECT_OK(c.vm_fd, LV_SET_TSS_ADDR, 0xffffd000UL);
+	EXPECT_OK(c.vm_fd, LV_SET_TSS_ADDR, REAL_TSS);
+	if (!expect_out(&c, 1, 0x10, "OUT of CR0's low byte") ||
+	    !expect_out(&c, 1, 0x42, "OUT 0x42") ||
+	    !run_to(&c, LV_EXIT_HLT, "HLT"))
+		goto out;
+	if (ioctl(c.vcpu_fd, LV_GET_SREGS, &s) < 0 ||
+	    ioctl(c.vcpu_fd, LV_GET_REGS, &r) < 0) {
+		bad("LV_GET_SREGS/REGS: %s", strerror(errno));
+		goto out;
+	}
+	/* the real-mode view: no VM flag, IOPL 0, the guest's segments */
+	CHECK(r.rip == sizeof(real_code) && !(r.rflags & (0x20000 | 0x3000)),
+	      "rip 0x%llx rflags 0x%llx after HLT", (unsigned long long)r.rip,
+	      (unsigned long long)r.rflags);
+	CHECK(!(s.cr0 & 1) && s.cs.selector == REAL_CS && s.cs.dpl == 0 &&
+	      s.ss.dpl == 0 && s.tr.base == 0,
+	      "sregs: cr0 0x%llx cs 0x%x dpl %u ss dpl %u tr base 0x%llx",
+	      (unsigned long long)s.cr0, s.cs.selector, s.cs.dpl, s.ss.dpl,
+	      (unsigned long long)s.tr.base);
+	/* the TSS labvisor wrote: I/O map right after the redirection map */
+	memcpy(&iomap, c.mem + REAL_TSS + 0x66, 2);
+	CHECK(iomap == 136 && c.mem[REAL_TSS + 136 + 8192] == 0xff &&
+	      c.mem[REAL_TSS + 136] == 0, "TSS: I/O map base %u, end byte 0x%x",
+	      iomap, c.mem[REAL_TSS + 136 + 8192]);
+out:
+	vm_ctx_destroy(&c);
+	end("vm86-real-mode");
+}
+
 static void test_guest_after_rejects(void)
 {
 	struct vm_ctx c;
@@ -1435,6 +1548,8 @@ int main(int argc, char **argv)
 	test_immediate_exit();
 	test_irq_ioctls();
 	test_guest_after_rejects();
+	if (caps.flags & LV_CAP_SHADOW)
+		test_vm86();
 
 	close(sys_fd);
 	if (refs_at_start >= 0)
