@@ -104,6 +104,7 @@ struct lv_wp_range {
  * @pid: the process that created the VM
  * @debugfs: the VM's debugfs directory
  * @vtd: DMA domain of the devices assigned to the VM (kmod/vtd), or NULL
+ * @vm86_tss: LV_SET_TSS_ADDR: guest-physical address of the real-mode TSS, or 0
  */
 struct lv_vm {
 	struct kref kref;
