@@ -67,40 +67,6 @@ static void end(const char *name)
 	lvt_result("uapi-", name);
 }
 
-/* ioctl(fd, cmd, arg) must fail with @want */
-/* errno is read after the call: argument evaluation order is unspecified */
-#define EXPECT_ERR(want, fd, cmd, arg) ({				\
-	long __r = ioctl(fd, cmd, arg);					\
-	int __e = errno;						\
-	expect_err(__LINE__, #cmd, want, __r, __e);			\
-})
-
-static void expect_err(int line, const char *what, int want, long ret,
-		       int err)
-{
-	if (ret >= 0)
-		bad("line %d: %s succeeded (%ld), want %s", line, what, ret,
-		    strerrorname_np(want));
-	else if (err != want)
-		bad("line %d: %s: errno %s, want %s", line, what,
-		    strerrorname_np(err), strerrorname_np(want));
-	if (ret >= 0 && ret > 2)
-		close(ret);	/* an fd we did not want */
-}
-
-#define EXPECT_OK(fd, cmd, arg) ({					\
-	long __r = ioctl(fd, cmd, arg);					\
-	int __e = errno;						\
-	expect_ok(__LINE__, #cmd, __r, __e);				\
-})
-
-static long expect_ok(int line, const char *what, long ret, int err)
-{
-	if (ret < 0)
-		bad("line %d: %s failed: %s", line, what, strerror(err));
-	return ret;
-}
-
 static int create_vm(void)
 {
 	unsigned long type = (caps.flags & LV_CAP_EPT) ? LV_VM_EPT

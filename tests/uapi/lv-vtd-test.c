@@ -58,6 +58,8 @@
 
 #include <linux/labvisor.h>
 
+#include "lvtest.h"
+
 #define DEV		"/dev/labvisor"
 #define PAGE		4096UL
 #define EDU_BUF		0x40000UL
@@ -73,66 +75,15 @@
 #define SRC_GPA		(RAM_GPA + 1 * PAGE)	/* what edu reads */
 #define DST_GPA		(RAM_GPA + 4 * PAGE)	/* where edu writes */
 
-static int failures;
-static char why[512];
 static const char *tag = "";	/* test names: vtd-TAG-NAME */
-
-static void bad(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
-static void bad(const char *fmt, ...)
-{
-	char msg[512];
-	va_list ap;
-
-	va_start(ap, fmt);
-	vsnprintf(msg, sizeof(msg), fmt, ap);
-	va_end(ap);
-	if (why[0])
-		printf("  also: %s\n", msg);
-	else
-		snprintf(why, sizeof(why), "%s", msg);
-}
-
-#define CHECK(cond, ...) do { if (!(cond)) bad(__VA_ARGS__); } while (0)
-
-static void begin(void)
-{
-	why[0] = '\0';
-}
 
 static void end(const char *name)
 {
-	if (why[0]) {
-		printf("TEST vtd-%s%s FAIL %s\n", tag, name, why);
-		failures++;
-	} else {
-		printf("TEST vtd-%s%s PASS\n", tag, name);
-	}
-	fflush(stdout);
+	char prefix[64];
+
+	snprintf(prefix, sizeof(prefix), "vtd-%s", tag);
+	lvt_result(prefix, name);
 }
-
-/* ioctl that must fail with @want */
-static void expect_err(int line, const char *what, int want, long ret, int err)
-{
-	if (ret >= 0)
-		bad("line %d: %s succeeded, want %s", line, what,
-		    strerrorname_np(want));
-	else if (err != want)
-		bad("line %d: %s: %s, want %s", line, what,
-		    strerrorname_np(err), strerrorname_np(want));
-}
-
-#define EXPECT_ERR(want, fd, cmd, arg) ({				\
-	long __r = ioctl(fd, cmd, arg);					\
-	int __e = errno;						\
-	expect_err(__LINE__, #cmd, want, __r, __e);			\
-})
-
-#define EXPECT_OK(fd, cmd, arg) ({					\
-	long __r = ioctl(fd, cmd, arg);					\
-	if (__r < 0)							\
-		bad("line %d: %s: %s", __LINE__, #cmd, strerror(errno)); \
-	__r;								\
-})
 
 /* ---- edu ------------------------------------------------------------------ */
 

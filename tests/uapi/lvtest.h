@@ -13,6 +13,7 @@
 #include <stdint.h>
 #include <stdio.h>
 #include <string.h>
+#include <unistd.h>
 #include <sys/ioctl.h>
 #include <linux/labvisor.h>
 
@@ -53,6 +54,41 @@ static inline void lvt_result(const char *prefix, const char *name)
 	why[0] = '\0';
 	fflush(stdout);
 }
+
+/* ioctl(fd, cmd, arg) must fail with errno @want */
+static inline void expect_err(int line, const char *what, int want, long ret,
+			      int err)
+{
+	if (ret >= 0)
+		bad("line %d: %s succeeded (%ld), want %s", line, what, ret,
+		    strerrorname_np(want));
+	else if (err != want)
+		bad("line %d: %s: errno %s, want %s", line, what,
+		    strerrorname_np(err), strerrorname_np(want));
+	if (ret >= 0 && ret > 2)
+		close(ret);	/* an fd we did not want */
+}
+
+/* errno is read after the call: argument evaluation order is unspecified */
+#define EXPECT_ERR(want, fd, cmd, arg) ({				\
+	long __r = ioctl(fd, cmd, arg);					\
+	int __e = errno;						\
+	expect_err(__LINE__, #cmd, want, __r, __e);			\
+})
+
+static inline long expect_ok(int line, const char *what, long ret, int err)
+{
+	if (ret < 0)
+		bad("line %d: %s failed: %s", line, what, strerror(err));
+	return ret;
+}
+
+/* ioctl(fd, cmd, arg) must succeed; its return value */
+#define EXPECT_OK(fd, cmd, arg) ({					\
+	long __r = ioctl(fd, cmd, arg);					\
+	int __e = errno;						\
+	expect_ok(__LINE__, #cmd, __r, __e);				\
+})
 
 /* guest-physical layout of lvt_long_mode() */
 #define LVT_GDT		0x1000
