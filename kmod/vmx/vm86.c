@@ -226,10 +226,11 @@ int lv_vm86_enter(struct lv_vcpu *vcpu)
 
 	if (!tss)
 		return -EFAULT;
-	if (!v->tss_ready) {
+	if (!v->tss_ready || v->tss != tss) {
 		if (write_tss(vcpu, tss))
 			return -EFAULT;
 		v->tss_ready = true;
+		v->tss = tss;
 	}
 	if (info & INTR_INFO_VALID_MASK) {
 		if (deliver(vcpu, info))
@@ -440,17 +441,17 @@ static int emulate_0f(struct lv_vcpu *vcpu, struct insn16 *in)
 		if (reg == 1 || reg > 4)
 			return -EILSEQ;			/* #UD, as on hardware */
 		if (op == 0x20) {
-			vcpu->regs[rm] = (u32)read_cr(vcpu, reg);
+			lv_set_reg(vcpu, rm, (u32)read_cr(vcpu, reg));
 			return 1;
 		}
-		return write_cr(vcpu, reg, (u32)vcpu->regs[rm]) ? 0 : 1;
+		return write_cr(vcpu, reg, (u32)lv_get_reg(vcpu, rm)) ? 0 : 1;
 	case 0x01:
 		if (fetch(in, &modrm))
 			return -EFAULT;
 		reg = (modrm >> 3) & 7;
 		if (reg == 6) {				/* LMSW r/m16 */
 			if ((modrm >> 6) == 3) {
-				val = vcpu->regs[modrm & 7];
+				val = lv_get_reg(vcpu, modrm & 7);
 			} else {
 				if (modrm_ea(vcpu, in, modrm, &linear) ||
 				    lv_gpa_read(vcpu->vm, linear, &limit, 2))

@@ -21,6 +21,7 @@ struct lv_vm86_seg {
  * @entered: the VMCS holds the virtual-8086 form (between lv_vm86_enter()
  *	and lv_vm86_exit()); otherwise the guest's real-mode view
  * @tss_ready: the task state segment is written for this stay in real mode
+ * @tss: where (LV_SET_TSS_ADDR may move it)
  * @seg: ES, CS, SS, DS, FS, GS as the guest had them before the entry
  * @written: what lv_vm86_enter() put in their place
  * @tr: the guest's TR before the entry
@@ -29,6 +30,7 @@ struct lv_vm86_seg {
  */
 struct lv_vm86 {
 	bool on, entered, tss_ready;
+	u64 tss;
 	struct lv_vm86_seg seg[6], written[6], tr;
 	unsigned long iopl;
 	u32 exception_bitmap;
