@@ -3,9 +3,9 @@
 #                    VM exists, reload
 #   smp              load, VMX on every CPU, CPU hotplug, a VM on CPU 1
 #                    (needs a lab with 2 CPUs)
-#   noept            load on a CPU without EPT; creating an EPT VM must fail,
-#                    a real-mode guest is refused (shadow paging has no
-#                    unrestricted guest; suite/shadow.sh noept runs the rest)
+#   noept            load on a CPU without EPT; creating an EPT VM must fail
+#                    (lvctl --mmu ept exits 2 and says why; real mode runs
+#                    on the shadow MMU: suite/shadow.sh noept runs the rest)
 #   conflict         with kvm_intel running a VM, insmod labvisor.ko must
 #                    fail with EBUSY; after that VM, it loads
 # Every test also fails if dmesg got Oops/BUG/WARNING/general protection
@@ -171,10 +171,12 @@ test_noept() {
 	guest_ok noept-vm-fails || return
 	t_begin noept-vm-fails
 	grep -qw ept /proc/cpuinfo && t_bad "this CPU has EPT: boot the lab with --cpu core2_penryn_t9600"
-	t_exec timeout 30 lvctl run --mode real "$LV_GUEST_SPIN"
+	# an EPT VM: refused (real mode itself runs here, on the shadow MMU in
+	# virtual-8086 mode: shadow.sh noept's real-hello)
+	t_exec timeout 30 lvctl run --mmu ept --mode real "$LV_GUEST_SPIN"
 	echo "$T_OUT" | tail -n 5 | sed 's/^/  | /'
 	if [ "$T_ST" != 2 ]; then
-		t_bad "lvctl run exited $T_ST, expected 2 (real mode cannot run without EPT)"
+		t_bad "lvctl run --mmu ept exited $T_ST, expected 2 (no EPT VM without EPT)"
 	elif ! echo "$T_OUT" | grep -q '^lvctl: '; then
 		t_bad "no 'lvctl: ' message explaining the failure"
 	elif ! echo "$T_OUT" | grep -iqE 'ept|create'; then
