@@ -307,8 +307,7 @@ static void clock_to_user(struct lv_vcpu *vcpu, int ret)
  * leaves it before anything else looks at the VMCS.
  *
  * Returns the exit reason to dispatch, LV_ENTRY_ABORTED, LV_VM86_FAILED,
- * or -1 if
- * VMLAUNCH/VMRESUME itself failed.
+ * or -1 if VMLAUNCH/VMRESUME itself failed.
  */
 static int vcpu_enter(struct lv_vcpu *vcpu)
 {
