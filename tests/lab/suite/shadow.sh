@@ -5,6 +5,9 @@
 #                  tests/guests/paging.bin (4-level paging from the inside)
 #                  with --mmu ept and --mmu shadow: PASS, and the same
 #                  verdict lines in both (kept in $REF for the kvm runs)
+#       shadow/paging32-ept, shadow/paging32-shadow
+#                  tests/guests/paging32.bin (32-bit paging with and
+#                  without CR4.PSE, and PAE paging) the same way ($REF32)
 #       shadow/<guest>  the test guests that start in protected or long
 #                  mode, with --mmu shadow
 #       shadow/real-hello  a real-mode guest on --mmu shadow: it runs in
@@ -18,8 +21,11 @@
 #       shadow/kvm-paging-shadow  kvm_intel reloaded with ept=0 (its shadow
 #                  MMU), paging.bin again; then kvm_intel is reloaded as it
 #                  was.  Both with the verdict lines of the labvisor runs.
+#       shadow/kvm-paging32-ept, shadow/kvm-paging32-shadow  paging32.bin
+#                  the same way (the verdict lines in $REF32)
 #   sh shadow.sh noept      a CPU without EPT (core2_penryn): shadow is the
-#       default; the same guests and the Linux guest (names noept/...)
+#       default; paging.bin, paging32.bin, the same guests and the Linux
+#       guest (names noept/...)
 # Exit status 1 when a test failed.
 . /lab/suite/lib.sh
 sh_fails0=$(cat "$T_FAILFILE" 2>/dev/null | wc -l)
