@@ -123,6 +123,28 @@ u64 lv_shadow_guest_cr3(struct lv_vcpu *vcpu)
 	return vcpu->sh.cr3;
 }
 
+/*
+ * PAE paging (outside long mode): MOV to CR3 loads the four PDPTEs and
+ * raises #GP if a present one sets a reserved bit (2:1, 8:5, 63:MAXPHYADDR).
+ */
+static bool pae_pdptes_rsvd(struct lv_vcpu *vcpu, u64 cr3)
+{
+	u64 rsvd = GENMASK_ULL(63, boot_cpu_data.x86_phys_bits) |
+		   GENMASK_ULL(8, 5) | GENMASK_ULL(2, 1);
+	u64 pdpte[4];
+	unsigned int i;
+
+	if (!(lv_vmread(CR0_READ_SHADOW) & X86_CR0_PG) ||
+	    !(lv_vmread(CR4_READ_SHADOW) & X86_CR4_PAE) || (vcpu->efer & EFER_LMA))
+		return false;
+	if (lv_gpa_read(vcpu->vm, cr3 & 0xffffffe0, pdpte, sizeof(pdpte)))
+		return false;	/* not RAM: as at VM entry, all zero */
+	for (i = 0; i < 4; i++)
+		if ((pdpte[i] & 1) && (pdpte[i] & rsvd))
+			return true;
+	return false;
+}
+
 /**
  * lv_shadow_set_cr3() - the guest (or user space) loads CR3
  * @vcpu: the vCPU, VMCS current
@@ -137,6 +159,8 @@ int lv_shadow_set_cr3(struct lv_vcpu *vcpu, u64 cr3, bool from_guest)
 		if (lv_vmread(CR4_READ_SHADOW) & X86_CR4_PCIDE)
 			cr3 &= ~BIT_ULL(63);
 		if ((vcpu->efer & EFER_LMA) && (cr3 >> boot_cpu_data.x86_phys_bits))
+			return -EINVAL;
+		if (pae_pdptes_rsvd(vcpu, cr3))
 			return -EINVAL;
 	}
 	vcpu->sh.cr3 = cr3;

@@ -5,6 +5,9 @@
 #                  tests/guests/paging.bin (4-level paging from the inside)
 #                  with --mmu ept and --mmu shadow: PASS, and the same
 #                  verdict lines in both (kept in $REF for the kvm runs)
+#       shadow/paging32-ept, shadow/paging32-shadow
+#                  tests/guests/paging32.bin (32-bit paging with and
+#                  without CR4.PSE, and PAE paging) the same way ($REF32)
 #       shadow/<guest>  the test guests that start in protected or long
 #                  mode, with --mmu shadow
 #       shadow/real-hello  a real-mode guest on --mmu shadow: it runs in
@@ -18,8 +21,11 @@
 #       shadow/kvm-paging-shadow  kvm_intel reloaded with ept=0 (its shadow
 #                  MMU), paging.bin again; then kvm_intel is reloaded as it
 #                  was.  Both with the verdict lines of the labvisor runs.
+#       shadow/kvm-paging32-ept, shadow/kvm-paging32-shadow  paging32.bin
+#                  the same way (the verdict lines in $REF32)
 #   sh shadow.sh noept      a CPU without EPT (core2_penryn): shadow is the
-#       default; the same guests and the Linux guest (names noept/...)
+#       default; paging.bin, paging32.bin, the same guests and the Linux
+#       guest (names noept/...)
 # Exit status 1 when a test failed.
 . /lab/suite/lib.sh
 sh_fails0=$(cat "$T_FAILFILE" 2>/dev/null | wc -l)
@@ -27,6 +33,7 @@ sh_fails0=$(cat "$T_FAILFILE" 2>/dev/null | wc -l)
 G=${LAB_GUESTS:-/lab/guests}
 LG=${LINUX_GUEST_DIR:-/lab/extra/linux-guest}
 REF=/tmp/shadow-paging.ref
+REF32=/tmp/shadow-paging32.ref
 WHAT=${1:-labvisor}
 PFX=shadow
 [ "$WHAT" = noept ] && PFX=noept
@@ -49,6 +56,27 @@ paging() {
 		[ "$v" = "$(cat "$REF")" ] || t_bad "verdict differs from the first run's: $(echo "$v" | tr '\n' ' ') vs $(tr '\n' ' ' < "$REF")"
 	elif [ -z "$T_WHY" ]; then
 		echo "$v" > "$REF"
+	fi
+	[ -z "$T_WHY" ] || printf '%s\n' "$T_OUT" | tail -n 15 | sed 's/^/  | /'
+	t_end
+}
+
+# paging32 NAME ACCEL MMU: run paging32.bin (32-bit and PAE paging), compare
+# its verdict lines with $REF32 if it exists
+paging32() {
+	local name=$1 accel=$2 mmu=$3 v
+	t_begin "$name"
+	t_exec timeout 120 lvctl run --accel "$accel" ${mmu:+--mmu $mmu} --stats \
+		--mode prot32 --mem 32M "$G/paging32.bin"
+	v=$(printf '%s\n' "$T_OUT" | tr -d '\r' | grep -E '^(PASS |FAIL |paging32: )')
+	printf '%s\n' "$T_OUT" | grep -E '^(paging32: |note: |lvctl: shadow MMU)' | sed 's/^/  /'
+	[ "$T_ST" = 1 ] || t_bad "exit status $T_ST, want 1 ($(printf '%s\n' "$T_OUT" | grep -E '^(FAIL |lvctl: )' | head -n 3 | tr '\n' ' '))"
+	printf '%s\n' "$v" | grep -q '^PASS paging32$' || t_bad "no PASS paging32 line"
+	printf '%s\n' "$v" | grep -q '^FAIL ' && t_bad "$(printf '%s\n' "$v" | grep '^FAIL ' | head -n 2 | tr '\n' ' ')"
+	if [ -f "$REF32" ]; then
+		[ "$v" = "$(cat "$REF32")" ] || t_bad "verdict differs from the first run's: $(echo "$v" | tr '\n' ' ') vs $(tr '\n' ' ' < "$REF32")"
+	elif [ -z "$T_WHY" ]; then
+		echo "$v" > "$REF32"
 	fi
 	[ -z "$T_WHY" ] || printf '%s\n' "$T_OUT" | tail -n 15 | sed 's/^/  | /'
 	t_end
@@ -153,23 +181,30 @@ kvm_reload() {
 
 case $WHAT in
 labvisor)
-	rm -f "$REF"
+	rm -f "$REF" "$REF32"
 	paging shadow/paging-ept labvisor ept
 	paging shadow/paging-shadow labvisor shadow
+	paging32 shadow/paging32-ept labvisor ept
+	paging32 shadow/paging32-shadow labvisor shadow
 	guests
 	linux
 	;;
 kvm)
 	paging shadow/kvm-paging-ept kvm ept
+	paging32 shadow/kvm-paging32-ept kvm ept
 	t_begin shadow/kvm-ept0-load
 	t_exec kvm_reload ept=0
 	[ "$(cat /sys/module/kvm_intel/parameters/ept 2>/dev/null)" = N ] ||
 		t_bad "kvm_intel did not load with ept=0: $T_OUT"
-	t_end && paging shadow/kvm-paging-shadow kvm shadow
+	if t_end; then
+		paging shadow/kvm-paging-shadow kvm shadow
+		paging32 shadow/kvm-paging32-shadow kvm shadow
+	fi
 	kvm_reload
 	;;
 noept)
 	paging noept/paging labvisor ""
+	paging32 noept/paging32 labvisor ""
 	guests
 	linux
 	;;
