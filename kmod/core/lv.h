@@ -308,9 +308,12 @@ void lv_memslots_free(struct lv_vm *vm);
  * @cr3: guest CR3
  * @cr4: guest CR4
  * @efer: guest IA32_EFER
+ * @pdpte: PAE paging: the four PDPTEs the CPU loaded (at the last CR3 load
+ *	or CR0/CR4 write that loads them), or NULL to read them from memory
  */
 struct lv_paging {
 	u64 cr0, cr3, cr4, efer;
+	const u64 *pdpte;
 };
 
 #define LV_WALK_WRITE	BIT(1)
@@ -362,6 +365,7 @@ struct lv_walk {
 int lv_gpa_set_bits(struct lv_vm *vm, u64 gpa, unsigned int size, u64 old,
 		    u64 bits);
 unsigned int lv_paging_mode(const struct lv_paging *pg);
+int lv_pae_load_pdptes(struct lv_vm *vm, u64 cr3, u64 *pdpte);
 bool lv_paging_check(const struct lv_paging *pg, unsigned int access,
 		     bool user, bool writable, bool exec);
 u32 lv_paging_error(const struct lv_paging *pg, unsigned int access,

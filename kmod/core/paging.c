@@ -57,6 +57,36 @@ unsigned int lv_paging_mode(const struct lv_paging *pg)
 }
 
 /**
+ * lv_pae_load_pdptes() - the four PDPTEs a PAE-paging CR3 names
+ * @vm: the VM whose memory holds them
+ * @cr3: the guest CR3 (bits 31:5 locate the table)
+ * @pdpte: the four entries, all zero if the table is not in guest RAM
+ *
+ * What the CPU does at a MOV to CR3 under PAE paging, and at a MOV to CR0
+ * or CR4 that leaves PAE paging on and changes CR0.PG, CD, NW or CR4.PAE,
+ * PGE, PSE, SMEP (SDM Vol. 3A 4.4.1).  The CPU then translates with these
+ * copies until the next such load, whatever the table in memory holds.
+ *
+ * Return: 0, or -EINVAL if a present PDPTE sets a reserved bit (2:1, 8:5,
+ * or at or above MAXPHYADDR): the loading instruction raises #GP(0).
+ */
+int lv_pae_load_pdptes(struct lv_vm *vm, u64 cr3, u64 *pdpte)
+{
+	u64 rsvd = GENMASK_ULL(63, boot_cpu_data.x86_phys_bits) |
+		   GENMASK_ULL(8, 5) | GENMASK_ULL(2, 1);
+	unsigned int i;
+
+	if (lv_gpa_read(vm, cr3 & 0xffffffe0, pdpte, 4 * sizeof(*pdpte))) {
+		memset(pdpte, 0, 4 * sizeof(*pdpte));
+		return 0;
+	}
+	for (i = 0; i < 4; i++)
+		if ((pdpte[i] & PTE_P) && (pdpte[i] & rsvd))
+			return -EINVAL;
+	return 0;
+}
+
+/**
  * lv_paging_check() - the permission rules of SDM Vol. 3A 4.6
  * @pg: the guest's paging state
  * @access: LV_WALK_WRITE, LV_WALK_USER, LV_WALK_FETCH and LV_WALK_AC
@@ -178,7 +208,12 @@ static int walk_once(struct lv_vm *vm, const struct lv_paging *pg, u64 gva,
 		gva &= 0xffffffff;
 		size = 8;
 		level = 2;
-		e = read_entry(vm, (pg->cr3 & 0xffffffe0) + (gva >> 30) * 8, 8, &err);
+		err = 0;
+		if (pg->pdpte)
+			e = pg->pdpte[gva >> 30];
+		else
+			e = read_entry(vm, (pg->cr3 & 0xffffffe0) + (gva >> 30) * 8,
+				       8, &err);
 		if (err || !(e & PTE_P))
 			goto not_present;
 		table = addr_bits(e, phys_bits);

@@ -60,6 +60,7 @@ void lv_shadow_controls(struct lv_vcpu *vcpu)
 	lv_vmwrite(PAGE_FAULT_ERROR_CODE_MASK, 0);
 	lv_vmwrite(PAGE_FAULT_ERROR_CODE_MATCH, 0);
 	vcpu->sh.cr3 = 0;
+	memset(vcpu->sh.pdpte, 0, sizeof(vcpu->sh.pdpte));
 	vcpu->sh.root = NULL;
 	if (lv_vmx.has_efer_pat)
 		return;
@@ -123,28 +124,6 @@ u64 lv_shadow_guest_cr3(struct lv_vcpu *vcpu)
 	return vcpu->sh.cr3;
 }
 
-/*
- * PAE paging (outside long mode): MOV to CR3 loads the four PDPTEs and
- * raises #GP if a present one sets a reserved bit (2:1, 8:5, 63:MAXPHYADDR).
- */
-static bool pae_pdptes_rsvd(struct lv_vcpu *vcpu, u64 cr3)
-{
-	u64 rsvd = GENMASK_ULL(63, boot_cpu_data.x86_phys_bits) |
-		   GENMASK_ULL(8, 5) | GENMASK_ULL(2, 1);
-	u64 pdpte[4];
-	unsigned int i;
-
-	if (!(lv_vmread(CR0_READ_SHADOW) & X86_CR0_PG) ||
-	    !(lv_vmread(CR4_READ_SHADOW) & X86_CR4_PAE) || (vcpu->efer & EFER_LMA))
-		return false;
-	if (lv_gpa_read(vcpu->vm, cr3 & 0xffffffe0, pdpte, sizeof(pdpte)))
-		return false;	/* not RAM: as at VM entry, all zero */
-	for (i = 0; i < 4; i++)
-		if ((pdpte[i] & 1) && (pdpte[i] & rsvd))
-			return true;
-	return false;
-}
-
 /**
  * lv_shadow_set_cr3() - the guest (or user space) loads CR3
  * @vcpu: the vCPU, VMCS current
@@ -155,14 +134,22 @@ static bool pae_pdptes_rsvd(struct lv_vcpu *vcpu, u64 cr3)
  */
 int lv_shadow_set_cr3(struct lv_vcpu *vcpu, u64 cr3, bool from_guest)
 {
+	bool pae = (lv_vmread(CR0_READ_SHADOW) & X86_CR0_PG) &&
+		   (lv_vmread(CR4_READ_SHADOW) & X86_CR4_PAE) &&
+		   !(vcpu->efer & EFER_LMA);
+	u64 pdpte[4];
+
 	if (from_guest) {
 		if (lv_vmread(CR4_READ_SHADOW) & X86_CR4_PCIDE)
 			cr3 &= ~BIT_ULL(63);
 		if ((vcpu->efer & EFER_LMA) && (cr3 >> boot_cpu_data.x86_phys_bits))
 			return -EINVAL;
-		if (pae_pdptes_rsvd(vcpu, cr3))
-			return -EINVAL;
 	}
+	/* PAE paging: the CPU loads the four PDPTEs now, or raises #GP */
+	if (pae && lv_pae_load_pdptes(vcpu->vm, cr3, pdpte) && from_guest)
+		return -EINVAL;
+	if (pae)
+		memcpy(vcpu->sh.pdpte, pdpte, sizeof(vcpu->sh.pdpte));
 	vcpu->sh.cr3 = cr3;
 	if (lv_vmread(CR0_READ_SHADOW) & X86_CR0_PE)
 		lv_shadow_load_root(vcpu);

@@ -663,40 +663,14 @@ static u64 cr3_key(const struct lv_paging *pg, unsigned int mode)
 	return 0;
 }
 
-/*
- * PAE: the CPU loads the four PDPTEs at a CR3 load (and at CR0, CR4 and
- * EFER writes); a root reused from the cache must not keep a subtree
- * built from a PDPTE that has changed since (its page is not protected).
- * Drop every child of @root that does not mirror the PD its PDPTE, read
- * now from @pdpt_gpa, points to.  Return: true if something was dropped.
- */
-static bool pae_reload(struct lv_vm *vm, struct lv_sp *root, u64 pdpt_gpa)
-{
-	u64 pdpte[4];
-	bool zapped = false;
-	unsigned int i;
-
-	if (lv_gpa_read(vm, pdpt_gpa, pdpte, sizeof(pdpte)))
-		memset(pdpte, 0, sizeof(pdpte));
-	for (i = 0; i < 4; i++) {
-		struct lv_sp *c = root->child[i];
-
-		if (c && (!(pdpte[i] & SPTE_P) ||
-			  c->gfn != (pdpte[i] & GENMASK_ULL(51, 12)) >> PAGE_SHIFT)) {
-			sp_zap(vm->shadow, c);
-			zapped = true;
-		}
-	}
-	return zapped;
-}
-
 /**
  * lv_shadow_load_root() - point the VMCS at the shadow of the guest's CR3
  * @vcpu: the vCPU, VMCS current, guest paging on or protected mode
  *
- * A cached root of the same CR3 and role is reused as it is; otherwise the
- * least recently used root no vCPU runs on makes room.  The vCPU's
- * translations are flushed, as the guest's MOV to CR3 would.
+ * A cached root of the same CR3, role and (PAE paging) loaded PDPTEs is
+ * reused as it is; otherwise the least recently used root no vCPU runs on
+ * makes room.  The vCPU's translations are flushed, as the guest's MOV to
+ * CR3 would.
  */
 void lv_shadow_load_root(struct lv_vcpu *vcpu)
 {
@@ -717,7 +691,8 @@ void lv_shadow_load_root(struct lv_vcpu *vcpu)
 	flush = zap_unsynced(sh);
 	for (i = 0; i < LV_SHADOW_ROOTS; i++) {
 		r = &sh->roots[i];
-		if (r->sp && r->cr3 == key && r->role == role) {
+		if (r->sp && r->cr3 == key && r->role == role &&
+		    (mode != LV_PAGING_PAE || !memcmp(r->pdpte, pg.pdpte, sizeof(r->pdpte)))) {
 			found = r;
 			break;
 		}
@@ -741,12 +716,12 @@ void lv_shadow_load_root(struct lv_vcpu *vcpu)
 		if (victim->sp) {
 			victim->cr3 = key;
 			victim->role = role;
+			if (mode == LV_PAGING_PAE)
+				memcpy(victim->pdpte, pg.pdpte, sizeof(victim->pdpte));
 			flush |= sp_protect(sh, victim->sp);
 			found = victim;
 		}
 	}
-	if (found && mode == LV_PAGING_PAE)
-		flush |= pae_reload(vcpu->vm, found->sp, key);
 	if (vcpu->sh.root != found) {
 		if (vcpu->sh.root)
 			vcpu->sh.root->users--;

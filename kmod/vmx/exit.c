@@ -291,11 +291,7 @@ static int handle_cr(struct lv_vcpu *vcpu)
 	return lv_skip_insn(vcpu);
 
 cr3:	/* an exit policy asked for CR3 exits */
-	if (lv_emulate_cr3(vcpu, type == 0, reg) < 0) {
-		dump_state(vcpu, "cannot read the PAE page-directory pointers");
-		return internal_error(vcpu, LV_INTERNAL_GUEST_MEMORY, 1, (u64[]){ qual });
-	}
-	return 1;
+	return lv_emulate_cr3(vcpu, type == 0, reg);
 
 unexpected:
 	dump_state(vcpu, "unexpected CR access");

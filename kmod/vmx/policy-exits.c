@@ -70,14 +70,15 @@ int lv_handle_invlpg(struct lv_vcpu *vcpu)
  * @load: MOV to CR3
  * @reg: the GPR operand
  *
- * Return: 1, or -EFAULT if the PAE page-directory pointers cannot be read
- * (the caller fails the VM).
+ * Return: 1 (the guest resumes, or gets #GP(0) for a PDPTE with a
+ * reserved bit under PAE paging).
  */
 int lv_emulate_cr3(struct lv_vcpu *vcpu, bool load, unsigned int reg)
 {
 	bool long_mode = lv_vmread32(GUEST_CS_AR_BYTES) & VMX_AR_L_MASK;
 	unsigned long val;
 	u64 pdpte[4];
+	bool pae;
 	int i;
 
 	if (!load) {
@@ -88,19 +89,20 @@ int lv_emulate_cr3(struct lv_vcpu *vcpu, bool load, unsigned int reg)
 	val = lv_get_reg(vcpu, reg);
 	if (!long_mode)
 		val = (u32)val;
+	/* PAE paging outside long mode: the CPU loads the PDPTEs now */
+	pae = (lv_vmread(CR0_READ_SHADOW) & X86_CR0_PG) &&
+	      (lv_vmread(CR4_READ_SHADOW) & X86_CR4_PAE) && !(vcpu->efer & EFER_LMA);
+	if (pae && lv_pae_load_pdptes(vcpu->vm, val, pdpte)) {
+		lv_inject_exception(vcpu, X86_TRAP_GP, 0);
+		return 1;
+	}
 	/* bit 63 with CR4.PCIDE: keep the TLB; it is never part of CR3 */
 	if (!((lv_vmread(CR4_READ_SHADOW) & X86_CR4_PCIDE) && (val & BIT_ULL(63))))
 		flush_vpid(vcpu);
 	val &= ~BIT_ULL(63);
 	lv_vmwrite(GUEST_CR3, val);
-	/* PAE paging outside long mode: the CPU loads the PDPTEs now */
-	if ((lv_vmread(CR0_READ_SHADOW) & X86_CR0_PG) &&
-	    (lv_vmread(CR4_READ_SHADOW) & X86_CR4_PAE) && !(vcpu->efer & EFER_LMA)) {
-		if (lv_gpa_read(vcpu->vm, val & 0xffffffe0, pdpte, sizeof(pdpte)))
-			return -EFAULT;
-		for (i = 0; i < 4; i++)
-			lv_vmwrite(GUEST_PDPTR0 + i * 2, pdpte[i]);
-	}
+	for (i = 0; pae && i < 4; i++)
+		lv_vmwrite(GUEST_PDPTR0 + i * 2, pdpte[i]);
 	return lv_skip_insn(vcpu);
 }
 

@@ -395,21 +395,32 @@ void lv_vmcs_set_efer(struct lv_vcpu *vcpu, u64 efer)
 		lv_vmwrite(GUEST_IA32_EFER, efer);
 }
 
-static void load_pdptrs(struct lv_vcpu *vcpu, u64 cr3)
+/*
+ * PAE paging: the PDPTEs the CPU translates with until their next load.
+ * With EPT the CPU keeps them in the VMCS; a shadow VM's CPU runs on the
+ * shadow root, so they are kept for the shadow MMU's walks.
+ */
+static void load_pdptrs(struct lv_vcpu *vcpu, const u64 *pdpte)
 {
-	u64 pdpte[4] = { 0 };
 	int i;
 
-	if (lv_gpa_read(vcpu->vm, cr3 & ~0x1fULL, pdpte, sizeof(pdpte)))
-		memset(pdpte, 0, sizeof(pdpte));
+	if (lv_is_shadow(vcpu)) {
+		memcpy(vcpu->sh.pdpte, pdpte, sizeof(vcpu->sh.pdpte));
+		return;
+	}
 	for (i = 0; i < 4; i++)
 		lv_vmwrite(GUEST_PDPTR0 + i * 2, pdpte[i]);
 }
 
+/* PAE paging with these values; LME rather than LMA: LMA follows CR0.PG */
 static bool pae_paging(u64 cr0, u64 cr4, u64 efer)
 {
-	return (cr0 & X86_CR0_PG) && (cr4 & X86_CR4_PAE) && !(efer & EFER_LMA);
+	return (cr0 & X86_CR0_PG) && (cr4 & X86_CR4_PAE) && !(efer & EFER_LME);
 }
+
+/* a MOV to CR0 or CR4 changing these under PAE paging loads the PDPTEs */
+#define CR0_PDPTR_BITS	(X86_CR0_PG | X86_CR0_CD | X86_CR0_NW)
+#define CR4_PDPTR_BITS	(X86_CR4_PAE | X86_CR4_PGE | X86_CR4_PSE | X86_CR4_SMEP)
 
 /**
  * lv_vmcs_set_cr0() - the guest writes CR0 (or user space sets it)
@@ -425,7 +436,8 @@ int lv_vmcs_set_cr0(struct lv_vcpu *vcpu, u64 val, bool force)
 	u64 cr4 = lv_vmread(CR4_READ_SHADOW);
 	u64 fixed0 = lv_vmx.cr0_fixed0;
 	u64 efer = vcpu->efer;
-	u64 hw;
+	bool pdptes = pae_paging(val, cr4, efer) && ((val ^ old) & CR0_PDPTR_BITS);
+	u64 hw, pdpte[4];
 
 	if (!force) {
 		if ((val >> 32) || ((val & X86_CR0_PG) && !(val & X86_CR0_PE)) ||
@@ -439,6 +451,9 @@ int lv_vmcs_set_cr0(struct lv_vcpu *vcpu, u64 val, bool force)
 		    (lv_vmread32(GUEST_CS_AR_BYTES) & VMX_AR_L_MASK))
 			return -EINVAL;
 	}
+	if (pdptes && lv_pae_load_pdptes(vcpu->vm, guest_cr3_get(vcpu), pdpte) &&
+	    !force)
+		return -EINVAL;
 	val |= X86_CR0_ET;
 
 	if (lv_vmx.has_ug)
@@ -454,10 +469,10 @@ int lv_vmcs_set_cr0(struct lv_vcpu *vcpu, u64 val, bool force)
 		else if (!(val & X86_CR0_PG) && (efer & EFER_LMA))
 			lv_vmcs_set_efer(vcpu, efer & ~EFER_LMA);
 	}
+	if (pdptes)
+		load_pdptrs(vcpu, pdpte);
 	if (lv_is_shadow(vcpu))
 		lv_shadow_update(vcpu, !force);
-	else if (pae_paging(val, cr4, vcpu->efer) && !force)
-		load_pdptrs(vcpu, lv_vmread(GUEST_CR3));
 	return 0;
 }
 
@@ -471,7 +486,10 @@ int lv_vmcs_set_cr0(struct lv_vcpu *vcpu, u64 val, bool force)
  */
 int lv_vmcs_set_cr4(struct lv_vcpu *vcpu, u64 val, bool force)
 {
-	u64 cr0 = lv_vmread(CR0_READ_SHADOW);
+	u64 cr0 = lv_vmread(CR0_READ_SHADOW), old = lv_vmread(CR4_READ_SHADOW);
+	bool pdptes = pae_paging(cr0, val, vcpu->efer) &&
+		      ((val ^ old) & CR4_PDPTR_BITS);
+	u64 pdpte[4];
 
 	if (!force) {
 		if (val & ~lv_guest_cr4_bits())
@@ -481,12 +499,15 @@ int lv_vmcs_set_cr4(struct lv_vcpu *vcpu, u64 val, bool force)
 		if ((val & X86_CR4_PCIDE) && !(vcpu->efer & EFER_LMA))
 			return -EINVAL;
 	}
+	if (pdptes && lv_pae_load_pdptes(vcpu->vm, guest_cr3_get(vcpu), pdpte) &&
+	    !force)
+		return -EINVAL;
 	lv_vmwrite(CR4_READ_SHADOW, val);
 	lv_vmwrite(GUEST_CR4, (val | lv_vmx.cr4_fixed0) & lv_vmx.cr4_fixed1);
+	if (pdptes)
+		load_pdptrs(vcpu, pdpte);
 	if (lv_is_shadow(vcpu))
 		lv_shadow_update(vcpu, !force);
-	else if (pae_paging(cr0, val, vcpu->efer) && !force)
-		load_pdptrs(vcpu, lv_vmread(GUEST_CR3));
 	return 0;
 }
 
@@ -501,6 +522,8 @@ void lv_vmcs_paging(struct lv_vcpu *vcpu, struct lv_paging *pg)
 	pg->cr4 = lv_vmread(CR4_READ_SHADOW);
 	pg->cr3 = guest_cr3_get(vcpu);
 	pg->efer = vcpu->efer;
+	/* EPT: the guest's tables in memory (the VMCS copy is not read back) */
+	pg->pdpte = lv_is_shadow(vcpu) ? vcpu->sh.pdpte : NULL;
 }
 
 /* ---- registers for user space ------------------------------------------- */
@@ -608,7 +631,13 @@ void lv_vmcs_set_sregs(struct lv_vcpu *vcpu, const struct lv_sregs *s)
 	lv_vmcs_set_efer(vcpu, s->efer);
 	lv_vmcs_set_cr4(vcpu, s->cr4, true);
 	lv_vmcs_set_cr0(vcpu, s->cr0, true);
-	if (pae_paging(s->cr0, s->cr4, s->efer) && !lv_is_shadow(vcpu))
-		load_pdptrs(vcpu, s->cr3);
+	if (pae_paging(s->cr0, s->cr4, s->efer)) {
+		u64 pdpte[4];
+
+		lv_pae_load_pdptes(vcpu->vm, s->cr3, pdpte);
+		load_pdptrs(vcpu, pdpte);
+		if (lv_is_shadow(vcpu))
+			lv_shadow_load_root(vcpu);
+	}
 	lv_lapic_restore_base(&vcpu->lapic, s->apic_base);
 }

@@ -12,7 +12,8 @@
  *           the PSE-36 bits above MAXPHYADDR when it is below 40);
  * - "pae":  PAE paging, 2 MiB pages, EFER.NXE (execute disable), reserved
  *           bits (MAXPHYADDR, XD with NXE = 0, a 2 MiB PDE's bit 13, a
- *           PDPTE's reserved bit at the CR3 load: #GP).
+ *           PDPTE's reserved bit at the CR3 load or CR0.PG set: #GP;
+ *           the PDPTEs used are those loaded at the last CR3 load).
  * In each: map, unmap (#PF, CR2), remap with INVLPG; accessed and dirty
  * bits set by the CPU (and set again after clearing); #PF error codes and
  * CR2 for not-present, write to read-only with CR0.WP = 1 and 0, user
@@ -524,7 +525,16 @@ static void test_rsvd_large(struct as *a)
 		CHECK(trap_taken() == 13 && trap.error == 0,
 		      "pae: CR3 load with a reserved PDPTE bit: vector %d error 0x%lx, want #GP(0)",
 		      trap.vector, trap.error);
+		/* ... and so does a MOV to CR0 that turns PAE paging on */
+		write_cr0(read_cr0() & ~CR0_PG);
+		trap_expect(3);
+		asm volatile("mov %0, %%cr0" :: "a"(read_cr0() | CR0_PG) : "memory");
+		checks++;
+		CHECK(trap_taken() == 13 && trap.error == 0 && !(read_cr0() & CR0_PG),
+		      "pae: CR0.PG set with a reserved PDPTE bit: vector %d error 0x%lx, CR0 0x%lx, want #GP(0), paging off",
+		      trap.vector, trap.error, read_cr0());
 		a->pdpt[3] = 0;
+		write_cr0(read_cr0() | CR0_PG);
 		write_cr3(a->cr3);
 	} else {
 		/* CR4.PSE = 0: a PDE's PS bit is ignored, it points to a table */
@@ -621,11 +631,10 @@ static void test_invlpg(struct as *a)
 }
 
 /*
- * Not asserted, reported: a PDPTE changed in memory without a CR3 load.
- * Intel CPUs keep using the PDPTE loaded at the last CR3 load (SDM 4.4.1);
- * a shadow MMU that reads PDPTEs at each walk sees the new one.
+ * A PDPTE changed in memory without a CR3 load: the CPU keeps translating
+ * with the PDPTE it loaded at the last CR3 load (SDM Vol. 3A 4.4.1).
  */
-static void note_pdpte(struct as *a)
+static void test_pdpte_cached(struct as *a)
 {
 	u32 *pd2 = alloc_page(), *pt2 = alloc_page(), *f = fill_page(0xf000);
 	u64 old = a->pdpt[1];
@@ -633,13 +642,14 @@ static void note_pdpte(struct as *a)
 	*(u64 *)(pt2 + 2 * 100) = (ulong)f | P | W;
 	*(u64 *)pd2 = (ulong)pt2 | P | W;
 	a->pdpt[1] = (ulong)pd2 | P;
-	if (kread(va(100)))
-		printf("note: pae: PDPTE changed without a CR3 load: #PF 0x%x (the old PDPTE)\n",
-		       probe_err);
-	else
-		printf("note: pae: PDPTE changed without a CR3 load: read 0x%x (the new PDPTE)\n",
-		       probe_val);
+	expect_pf(kread(va(100)), 0, va(100), "PDPTE changed without a CR3 load: the loaded one");
+	write_cr3(a->cr3);
+	expect_read(va(100), 0xf000, 0xf000, "PDPTE changed, then a CR3 load: the new one");
+	/* INVLPG drops the TLB entry, not the loaded PDPTE */
 	a->pdpt[1] = old;
+	invlpg(va(100));
+	expect_read(va(100), 0xf000, 0xf000,
+		    "PDPTE restored, INVLPG, no CR3 load: still the loaded one");
 	write_cr3(a->cr3);
 	expect_pf(kread(va(100)), 0, va(100), "old PDPTE back after a CR3 load");
 }
@@ -675,7 +685,7 @@ static void run_mode(enum mode m)
 	test_spaces(as);
 	test_invlpg(&as[0]);
 	if (m == M_PAE)
-		note_pdpte(&as[0]);
+		test_pdpte_cached(&as[0]);
 
 	write_cr0(read_cr0() & ~CR0_PG);
 	wrmsr(MSR_EFER, rdmsr(MSR_EFER) & ~EFER_NXE);

@@ -194,8 +194,10 @@ static void long_large_pages(struct kunit *test)
 	u64 gpa;
 	u32 err;
 
-	/* 2 MiB page; the PAT bit (12) is not an address bit (offsets below
-	 * have bit 12 clear so that a stray PAT bit shows) */
+	/*
+	 * 2 MiB page; the PAT bit (12) is not an address bit (offsets below
+	 * have bit 12 clear so that a stray PAT bit shows)
+	 */
 	set64(PML4, PDPT | P | RW);
 	set64(PDPT + idx(gva2m, 3) * 8, PD | P | RW);
 	set64(PD + idx(gva2m, 2) * 8, 0x12400000ULL | PAT_L | PS | P | RW);
@@ -221,12 +223,15 @@ static void long_not_present(struct kunit *test)
 	for (level = 4; level >= 1; level--) {
 		memset(fake_mem, 0, FAKE_SIZE);
 		map4k(gva, 0x50000, P | RW | US, P | RW | US);
-		switch (level) {
-		case 4: set64(PML4 + idx(gva, 4) * 8, PDPT | RW | US); break;
-		case 3: set64(PDPT + idx(gva, 3) * 8, PD | RW | US); break;
-		case 2: set64(PD + idx(gva, 2) * 8, PT | RW | US); break;
-		case 1: set64(PT + idx(gva, 1) * 8, 0x50000 | RW | US); break;
-		}
+		/* clear P at one level */
+		if (level == 4)
+			set64(PML4 + idx(gva, 4) * 8, PDPT | RW | US);
+		else if (level == 3)
+			set64(PDPT + idx(gva, 3) * 8, PD | RW | US);
+		else if (level == 2)
+			set64(PD + idx(gva, 2) * 8, PT | RW | US);
+		else
+			set64(PT + idx(gva, 1) * 8, 0x50000 | RW | US);
 		KUNIT_EXPECT_EQ_MSG(test, walk(test, &pg, gva, WR | USR, &gpa, &err), -EFAULT,
 				    "level %u not present", level);
 		KUNIT_EXPECT_EQ_MSG(test, err, (u32)(WR | USR), "level %u: error code", level);
@@ -329,6 +334,60 @@ static void pae(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, err, 0U);
 	KUNIT_EXPECT_EQ(test, walk(test, &pg, 0x40001000, WR, &gpa, &err), -EFAULT);
 	KUNIT_EXPECT_EQ(test, err, (u32)WR);
+}
+
+/*
+ * PAE PDPTEs as a CR3 load takes them: reserved bits of present entries
+ * refuse the load, and a walk with loaded PDPTEs ignores the table in memory.
+ */
+static void pae_loaded_pdptes(struct kunit *test)
+{
+	struct lv_paging pg = {
+		.cr0 = X86_CR0_PE | X86_CR0_PG | X86_CR0_WP,
+		.cr3 = 0x1020,
+		.cr4 = X86_CR4_PAE,
+	};
+	struct paging_ctx *ctx = test->priv;
+	const u64 gva = 0x40005000ULL;		/* PDPTE 1, PDE 0, PTE 5 */
+	u64 pdpte[4], gpa;
+	u32 err;
+
+	set64(0x1020 + 1 * 8, 0x6000 | P);
+	set64(0x6000, 0x7000 | P | RW);
+	set64(0x7000 + 5 * 8, 0x9000 | P | RW);
+	KUNIT_EXPECT_EQ(test, lv_pae_load_pdptes(ctx->vm, pg.cr3, pdpte), 0);
+	KUNIT_EXPECT_EQ(test, pdpte[1], 0x6000ULL | P);
+	KUNIT_EXPECT_EQ(test, pdpte[0], 0ULL);
+
+	/* reserved bits 2:1, 8:5 and above MAXPHYADDR, only when present */
+	set64(0x1020 + 3 * 8, BIT_ULL(1));
+	KUNIT_EXPECT_EQ(test, lv_pae_load_pdptes(ctx->vm, pg.cr3, pdpte), 0);
+	set64(0x1020 + 3 * 8, 0x8000 | P | BIT_ULL(1));
+	KUNIT_EXPECT_EQ(test, lv_pae_load_pdptes(ctx->vm, pg.cr3, pdpte), -EINVAL);
+	set64(0x1020 + 3 * 8, 0x8000 | P | BIT_ULL(5));
+	KUNIT_EXPECT_EQ(test, lv_pae_load_pdptes(ctx->vm, pg.cr3, pdpte), -EINVAL);
+	set64(0x1020 + 3 * 8, 0x8000 | P | BIT_ULL(boot_cpu_data.x86_phys_bits));
+	KUNIT_EXPECT_EQ(test, lv_pae_load_pdptes(ctx->vm, pg.cr3, pdpte), -EINVAL);
+	set64(0x1020 + 3 * 8, 0x8000 | P | BIT_ULL(11) | BIT_ULL(3));
+	KUNIT_EXPECT_EQ(test, lv_pae_load_pdptes(ctx->vm, pg.cr3, pdpte), 0);
+	/* a table outside RAM loads as all zero */
+	KUNIT_EXPECT_EQ(test, lv_pae_load_pdptes(ctx->vm, FAKE_SIZE, pdpte), 0);
+	KUNIT_EXPECT_EQ(test, pdpte[1], 0ULL);
+
+	/* the loaded copy rules: PDPTE 1 cleared in memory still translates */
+	KUNIT_EXPECT_EQ(test, lv_pae_load_pdptes(ctx->vm, pg.cr3, pdpte), 0);
+	pg.pdpte = pdpte;
+	set64(0x1020 + 1 * 8, 0);
+	KUNIT_EXPECT_EQ(test, walk(test, &pg, gva, WR, &gpa, &err), 0);
+	KUNIT_EXPECT_EQ(test, gpa, 0x9000ULL);
+	/* and a not-present copy faults whatever memory holds */
+	pdpte[1] = 0;
+	set64(0x1020 + 1 * 8, 0x6000 | P);
+	KUNIT_EXPECT_EQ(test, walk(test, &pg, gva, 0, &gpa, &err), -EFAULT);
+	KUNIT_EXPECT_EQ(test, err, 0U);
+	/* without a copy the walk reads memory */
+	pg.pdpte = NULL;
+	KUNIT_EXPECT_EQ(test, walk(test, &pg, gva, 0, &gpa, &err), 0);
 }
 
 /* 32-bit paging: 4-byte entries; 4 MiB pages only with CR4.PSE. */
@@ -543,8 +602,9 @@ static void permission_combination(struct kunit *test)
 				else
 					want = !(u && (ctl & 4) && !(a & AC)) &&
 					       (!(a & WR) || rw || !(ctl & 1));
-				KUNIT_EXPECT_EQ_MSG(test, lv_paging_check(&pg, a, u, rw, x), want,
-						    "ctl %u access 0x%x u %d rw %d x %d", ctl, a, u, rw, x);
+				KUNIT_EXPECT_EQ_MSG(test, lv_paging_check(&pg, a, u, rw, x),
+						    want, "ctl %u access 0x%x u %d rw %d x %d",
+						    ctl, a, u, rw, x);
 				n++;
 			}
 		}
@@ -613,6 +673,7 @@ static struct kunit_case lv_paging_cases[] = {
 	KUNIT_CASE(long_not_present),
 	KUNIT_CASE(long_protection),
 	KUNIT_CASE(pae),
+	KUNIT_CASE(pae_loaded_pdptes),
 	KUNIT_CASE(paging32),
 	KUNIT_CASE(gva_read_write),
 	{}
