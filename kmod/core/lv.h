@@ -179,6 +179,9 @@ enum lv_pending {
  * @cr2: guest CR2 (not part of the VMCS)
  * @xcr0: guest XCR0
  * @efer: guest IA32_EFER
+ * @pdpte: PAE paging: the PDPTEs the guest's CPU translates with.  A
+ *	shadow VM's are kept here (loaded where the CPU loads them); an EPT
+ *	VM's live in the VMCS and are read into here by lv_vmcs_paging()
  * @apic_base: IA32_APIC_BASE as the guest sees it
  * @msr: guest values of MSRs switched in software
  * @host_kernel_gs_base: the host's MSR_KERNEL_GS_BASE while the guest's
@@ -224,6 +227,7 @@ struct lv_vcpu {
 	unsigned long cr2;
 	u64 xcr0;
 	u64 efer;
+	u64 pdpte[4];
 	u64 apic_base;
 	struct {
 		u64 star, lstar, cstar, sfmask, kernel_gs_base;

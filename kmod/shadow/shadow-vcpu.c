@@ -60,7 +60,7 @@ void lv_shadow_controls(struct lv_vcpu *vcpu)
 	lv_vmwrite(PAGE_FAULT_ERROR_CODE_MASK, 0);
 	lv_vmwrite(PAGE_FAULT_ERROR_CODE_MATCH, 0);
 	vcpu->sh.cr3 = 0;
-	memset(vcpu->sh.pdpte, 0, sizeof(vcpu->sh.pdpte));
+	memset(vcpu->pdpte, 0, sizeof(vcpu->pdpte));
 	vcpu->sh.root = NULL;
 	if (lv_vmx.has_efer_pat)
 		return;
@@ -149,7 +149,7 @@ int lv_shadow_set_cr3(struct lv_vcpu *vcpu, u64 cr3, bool from_guest)
 	if (pae && lv_pae_load_pdptes(vcpu->vm, cr3, pdpte) && from_guest)
 		return -EINVAL;
 	if (pae)
-		memcpy(vcpu->sh.pdpte, pdpte, sizeof(vcpu->sh.pdpte));
+		memcpy(vcpu->pdpte, pdpte, sizeof(vcpu->pdpte));
 	vcpu->sh.cr3 = cr3;
 	if (lv_vmread(CR0_READ_SHADOW) & X86_CR0_PE)
 		lv_shadow_load_root(vcpu);

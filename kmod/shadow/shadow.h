@@ -75,15 +75,12 @@ struct lv_shadow {
  *	and PAT (loaded at entry, stored at exit), then the host's (loaded
  *	at exit)
  * @cr3: the guest's CR3 as it wrote it
- * @pdpte: PAE paging: the PDPTEs the guest's CPU loaded last (at a CR3
- *	load, or a CR0 or CR4 write that loads them); its walks use these
  * @root: the root in use, or NULL
  * @hw_mode: the guest paging mode the current root was chosen for
  */
 struct lv_shadow_vcpu {
 	struct vmx_msr_entry msrs[4];
 	u64 cr3;
-	u64 pdpte[4];
 	struct lv_sroot *root;
 	u32 hw_mode;
 };

@@ -397,15 +397,16 @@ void lv_vmcs_set_efer(struct lv_vcpu *vcpu, u64 efer)
 
 /*
  * PAE paging: the PDPTEs the CPU translates with until their next load.
- * With EPT the CPU keeps them in the VMCS; a shadow VM's CPU runs on the
- * shadow root, so they are kept for the shadow MMU's walks.
+ * With EPT the CPU keeps them in the VMCS (and saves them there at each
+ * exit); a shadow VM's CPU runs on the shadow root, so they are kept in
+ * the vCPU for the shadow MMU's walks.
  */
 static void load_pdptrs(struct lv_vcpu *vcpu, const u64 *pdpte)
 {
 	int i;
 
 	if (lv_is_shadow(vcpu)) {
-		memcpy(vcpu->sh.pdpte, pdpte, sizeof(vcpu->sh.pdpte));
+		memcpy(vcpu->pdpte, pdpte, sizeof(vcpu->pdpte));
 		return;
 	}
 	for (i = 0; i < 4; i++)
@@ -518,12 +519,19 @@ int lv_vmcs_set_cr4(struct lv_vcpu *vcpu, u64 val, bool force)
  */
 void lv_vmcs_paging(struct lv_vcpu *vcpu, struct lv_paging *pg)
 {
+	int i;
+
 	pg->cr0 = lv_vmread(CR0_READ_SHADOW);
 	pg->cr4 = lv_vmread(CR4_READ_SHADOW);
 	pg->cr3 = guest_cr3_get(vcpu);
 	pg->efer = vcpu->efer;
-	/* EPT: the guest's tables in memory (the VMCS copy is not read back) */
-	pg->pdpte = lv_is_shadow(vcpu) ? vcpu->sh.pdpte : NULL;
+	pg->pdpte = NULL;
+	if (lv_paging_mode(pg) != LV_PAGING_PAE)
+		return;
+	if (!lv_is_shadow(vcpu))
+		for (i = 0; i < 4; i++)
+			vcpu->pdpte[i] = lv_vmread(GUEST_PDPTR0 + i * 2);
+	pg->pdpte = vcpu->pdpte;
 }
 
 /* ---- registers for user space ------------------------------------------- */

@@ -61,10 +61,11 @@ void pf_stub(void);
 void ret_stub(void);
 void read32(void);
 void write32(void);
+void outs8(void);
 extern u32 probe_err, probe_cr2, probe_val;
 
 asm(".text\n"
-    ".globl probe_kernel, probe_user, pf_stub, ret_stub, read32, write32\n"
+    ".globl probe_kernel, probe_user, pf_stub, ret_stub, read32, write32, outs8\n"
     /* probe_kernel(fn, addr, val): fn with ESI = addr, EDX = val */
     "probe_kernel:\n"
     "	push %ebx; push %ebp; push %esi; push %edi\n"
@@ -119,6 +120,12 @@ asm(".text\n"
     "	ret\n"
     "write32:\n"
     "	mov %edx, (%esi)\n"
+    "	ret\n"
+    /* one byte from (%esi) to the POST port: the hypervisor reads it */
+    "outs8:\n"
+    "	mov $1, %ecx\n"
+    "	mov $0x80, %dx\n"
+    "	rep outsb\n"
     "	ret\n"
     ".data\n"
     ".balign 4\n"
@@ -256,6 +263,12 @@ static int kread(ulong addr)
 static int kwrite(ulong addr, u32 v)
 {
 	return probe_kernel(write32, addr, v);
+}
+
+/* OUTS from @addr: the hypervisor's software walk translates it */
+static int kouts(ulong addr)
+{
+	return probe_kernel(outs8, addr, 0);
 }
 
 static void expect_pf(int r, u32 err, ulong cr2, const char *what)
@@ -643,13 +656,17 @@ static void test_pdpte_cached(struct as *a)
 	*(u64 *)pd2 = (ulong)pt2 | P | W;
 	a->pdpt[1] = (ulong)pd2 | P;
 	expect_pf(kread(va(100)), 0, va(100), "PDPTE changed without a CR3 load: the loaded one");
+	expect_pf(kouts(va(100)), 0, va(100),
+		  "PDPTE changed without a CR3 load: OUTS (emulated) uses the loaded one");
 	write_cr3(a->cr3);
 	expect_read(va(100), 0xf000, 0xf000, "PDPTE changed, then a CR3 load: the new one");
+	expect_ok(kouts(va(100)), "PDPTE changed, then a CR3 load: OUTS uses the new one");
 	/* INVLPG drops the TLB entry, not the loaded PDPTE */
 	a->pdpt[1] = old;
 	invlpg(va(100));
 	expect_read(va(100), 0xf000, 0xf000,
 		    "PDPTE restored, INVLPG, no CR3 load: still the loaded one");
+	expect_ok(kouts(va(100)), "PDPTE restored, no CR3 load: OUTS uses the loaded one");
 	write_cr3(a->cr3);
 	expect_pf(kread(va(100)), 0, va(100), "old PDPTE back after a CR3 load");
 }
