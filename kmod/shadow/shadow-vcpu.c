@@ -134,9 +134,7 @@ u64 lv_shadow_guest_cr3(struct lv_vcpu *vcpu)
  */
 int lv_shadow_set_cr3(struct lv_vcpu *vcpu, u64 cr3, bool from_guest)
 {
-	bool pae = (lv_vmread(CR0_READ_SHADOW) & X86_CR0_PG) &&
-		   (lv_vmread(CR4_READ_SHADOW) & X86_CR4_PAE) &&
-		   !(vcpu->efer & EFER_LMA);
+	bool pae = lv_vmcs_pae_paging(vcpu);
 	u64 pdpte[4];
 
 	if (from_guest) {

@@ -89,9 +89,8 @@ int lv_emulate_cr3(struct lv_vcpu *vcpu, bool load, unsigned int reg)
 	val = lv_get_reg(vcpu, reg);
 	if (!long_mode)
 		val = (u32)val;
-	/* PAE paging outside long mode: the CPU loads the PDPTEs now */
-	pae = (lv_vmread(CR0_READ_SHADOW) & X86_CR0_PG) &&
-	      (lv_vmread(CR4_READ_SHADOW) & X86_CR4_PAE) && !(vcpu->efer & EFER_LMA);
+	/* PAE paging: the CPU loads the PDPTEs now, or raises #GP(0) */
+	pae = lv_vmcs_pae_paging(vcpu);
 	if (pae && lv_pae_load_pdptes(vcpu->vm, val, pdpte)) {
 		lv_inject_exception(vcpu, X86_TRAP_GP, 0);
 		return 1;

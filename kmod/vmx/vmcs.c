@@ -419,6 +419,19 @@ static bool pae_paging(u64 cr0, u64 cr4, u64 efer)
 	return (cr0 & X86_CR0_PG) && (cr4 & X86_CR4_PAE) && !(efer & EFER_LME);
 }
 
+/**
+ * lv_vmcs_pae_paging() - is the guest in PAE paging now
+ * @vcpu: the vCPU, VMCS current
+ *
+ * Return: true with CR0.PG, CR4.PAE and not long mode: a CR3 load then
+ * loads the four PDPTEs (lv_pae_load_pdptes()).
+ */
+bool lv_vmcs_pae_paging(struct lv_vcpu *vcpu)
+{
+	return pae_paging(lv_vmread(CR0_READ_SHADOW), lv_vmread(CR4_READ_SHADOW),
+			  vcpu->efer);
+}
+
 /* a MOV to CR0 or CR4 changing these under PAE paging loads the PDPTEs */
 #define CR0_PDPTR_BITS	(X86_CR0_PG | X86_CR0_CD | X86_CR0_NW)
 #define CR4_PDPTR_BITS	(X86_CR4_PAE | X86_CR4_PGE | X86_CR4_PSE | X86_CR4_SMEP)

@@ -17,6 +17,7 @@ int lv_vmcs_set_cr0(struct lv_vcpu *vcpu, u64 val, bool force);
 int lv_vmcs_set_cr4(struct lv_vcpu *vcpu, u64 val, bool force);
 void lv_vmcs_copy_msr_bitmap(unsigned long *to);
 void lv_vmcs_paging(struct lv_vcpu *vcpu, struct lv_paging *pg);
+bool lv_vmcs_pae_paging(struct lv_vcpu *vcpu);
 void lv_vmcs_get_regs(struct lv_vcpu *vcpu, struct lv_regs *r);
 void lv_vmcs_set_regs(struct lv_vcpu *vcpu, const struct lv_regs *r);
 void lv_vmcs_get_sregs(struct lv_vcpu *vcpu, struct lv_sregs *s);
