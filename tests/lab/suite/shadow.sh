@@ -38,49 +38,34 @@ WHAT=${1:-labvisor}
 PFX=shadow
 [ "$WHAT" = noept ] && PFX=noept
 
-# the lines that say what the paging guest found
-verdict() { printf '%s\n' "$1" | tr -d '\r' | grep -E '^(PASS |FAIL |paging: )'; }
-
-# paging NAME ACCEL MMU: run paging.bin, compare with $REF if it exists
-paging() {
-	local name=$1 accel=$2 mmu=$3 v
+# pagetest NAME ACCEL MMU GUEST REF LVCTL-ARGS...: run $G/GUEST.bin, check
+# its verdict lines (PASS, FAIL, "GUEST: ..."): a PASS GUEST line, no FAIL,
+# and the same lines as REF, which the first clean run writes
+pagetest() {
+	local name=$1 accel=$2 mmu=$3 guest=$4 ref=$5 v
+	shift 5
 	t_begin "$name"
 	t_exec timeout 120 lvctl run --accel "$accel" ${mmu:+--mmu $mmu} --stats \
-		--mode long64 "$G/paging.bin"
-	v=$(verdict "$T_OUT")
-	printf '%s\n' "$T_OUT" | grep -E '^(paging: |lvctl: shadow MMU)' | sed 's/^/  /'
+		"$@" "$G/$guest.bin"
+	v=$(printf '%s\n' "$T_OUT" | tr -d '\r' | grep -E "^(PASS |FAIL |$guest: )")
+	printf '%s\n' "$T_OUT" | grep -E "^($guest: |lvctl: shadow MMU)" | sed 's/^/  /'
 	[ "$T_ST" = 1 ] || t_bad "exit status $T_ST, want 1 ($(printf '%s\n' "$T_OUT" | grep -E '^(FAIL |lvctl: )' | head -n 3 | tr '\n' ' '))"
-	printf '%s\n' "$v" | grep -q '^PASS paging$' || t_bad "no PASS paging line"
+	printf '%s\n' "$v" | grep -q "^PASS $guest\$" || t_bad "no PASS $guest line"
 	printf '%s\n' "$v" | grep -q '^FAIL ' && t_bad "$(printf '%s\n' "$v" | grep '^FAIL ' | head -n 2 | tr '\n' ' ')"
-	if [ -f "$REF" ]; then
-		[ "$v" = "$(cat "$REF")" ] || t_bad "verdict differs from the first run's: $(echo "$v" | tr '\n' ' ') vs $(tr '\n' ' ' < "$REF")"
+	if [ -f "$ref" ]; then
+		[ "$v" = "$(cat "$ref")" ] || t_bad "verdict differs from the first run's: $(echo "$v" | tr '\n' ' ') vs $(tr '\n' ' ' < "$ref")"
 	elif [ -z "$T_WHY" ]; then
-		echo "$v" > "$REF"
+		echo "$v" > "$ref"
 	fi
 	[ -z "$T_WHY" ] || printf '%s\n' "$T_OUT" | tail -n 15 | sed 's/^/  | /'
 	t_end
 }
 
-# paging32 NAME ACCEL MMU: run paging32.bin (32-bit and PAE paging), compare
-# its verdict lines with $REF32 if it exists
-paging32() {
-	local name=$1 accel=$2 mmu=$3 v
-	t_begin "$name"
-	t_exec timeout 120 lvctl run --accel "$accel" ${mmu:+--mmu $mmu} --stats \
-		--mode prot32 --mem 32M "$G/paging32.bin"
-	v=$(printf '%s\n' "$T_OUT" | tr -d '\r' | grep -E '^(PASS |FAIL |paging32: )')
-	printf '%s\n' "$T_OUT" | grep -E '^(paging32: |lvctl: shadow MMU)' | sed 's/^/  /'
-	[ "$T_ST" = 1 ] || t_bad "exit status $T_ST, want 1 ($(printf '%s\n' "$T_OUT" | grep -E '^(FAIL |lvctl: )' | head -n 3 | tr '\n' ' '))"
-	printf '%s\n' "$v" | grep -q '^PASS paging32$' || t_bad "no PASS paging32 line"
-	printf '%s\n' "$v" | grep -q '^FAIL ' && t_bad "$(printf '%s\n' "$v" | grep '^FAIL ' | head -n 2 | tr '\n' ' ')"
-	if [ -f "$REF32" ]; then
-		[ "$v" = "$(cat "$REF32")" ] || t_bad "verdict differs from the first run's: $(echo "$v" | tr '\n' ' ') vs $(tr '\n' ' ' < "$REF32")"
-	elif [ -z "$T_WHY" ]; then
-		echo "$v" > "$REF32"
-	fi
-	[ -z "$T_WHY" ] || printf '%s\n' "$T_OUT" | tail -n 15 | sed 's/^/  | /'
-	t_end
-}
+# paging NAME ACCEL MMU: paging.bin (long mode), against $REF
+paging() { pagetest "$1" "$2" "$3" paging "$REF" --mode long64; }
+
+# paging32 NAME ACCEL MMU: paging32.bin (32-bit and PAE paging), against $REF32
+paging32() { pagetest "$1" "$2" "$3" paging32 "$REF32" --mode prot32 --mem 32M; }
 
 # guest NAME WANT-STATUS REGEX LVCTL-ARGS...: one guest on the shadow MMU
 guest() {
