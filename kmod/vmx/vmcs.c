@@ -428,6 +428,9 @@ static bool pae_paging(u64 cr0, u64 cr4, u64 efer)
  */
 bool lv_vmcs_pae_paging(struct lv_vcpu *vcpu)
 {
+	/* 64-bit guests first: their CR3 loads need no VMREAD here */
+	if (vcpu->efer & EFER_LME)
+		return false;
 	return pae_paging(lv_vmread(CR0_READ_SHADOW), lv_vmread(CR4_READ_SHADOW),
 			  vcpu->efer);
 }
@@ -539,8 +542,9 @@ void lv_vmcs_paging(struct lv_vcpu *vcpu, struct lv_paging *pg)
 	pg->cr3 = guest_cr3_get(vcpu);
 	pg->efer = vcpu->efer;
 	pg->pdpte = NULL;
-	if (lv_paging_mode(pg) != LV_PAGING_PAE)
-		return;
+	if (!(pg->cr0 & X86_CR0_PG) || !(pg->cr4 & X86_CR4_PAE) ||
+	    (pg->efer & EFER_LMA))
+		return;		/* not PAE paging */
 	if (!lv_is_shadow(vcpu))
 		for (i = 0; i < 4; i++)
 			vcpu->pdpte[i] = lv_vmread(GUEST_PDPTR0 + i * 2);
